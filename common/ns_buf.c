@@ -1,0 +1,77 @@
+/*
+ * ns_buf: growable buffer bounded by a maximum (see ns_buf.h).
+ */
+#include "ns_buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ns_buf_init(ns_buf_t *b, size_t max)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+void ns_buf_free(ns_buf_t *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void ns_buf_reset(ns_buf_t *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+char *ns_buf_reserve(ns_buf_t *b, size_t n)
+{
+    if (n > b->max || b->len > b->max - n)
+        return NULL;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p)
+            return NULL;
+        b->data = p;
+        b->cap = cap;
+    }
+    return b->data + b->len;
+}
+
+int ns_buf_append(ns_buf_t *b, const void *p, size_t n)
+{
+    char *dst = ns_buf_reserve(b, n);
+    if (!dst)
+        return -1;
+    if (n)
+        memcpy(dst, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int ns_buf_appendf(ns_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    char *dst = ns_buf_reserve(b, (size_t)n);
+    if (!dst)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(dst, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}

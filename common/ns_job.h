@@ -1,0 +1,132 @@
+/*
+ * ns_job: the job definition (docs/JOBS.md), parsed from YAML with libyaml.
+ *
+ * A job says where its input is and how to read it (format options and the
+ * typed input columns), how to turn an input record into an output row
+ * (filter, then one expression per output column), how rows are distributed
+ * and sorted, what the reduce step does, and where the load files and
+ * manifest go. Both the coordinator (planning) and the worker (execution)
+ * parse the same text; the coordinator sends the text with every task.
+ *
+ * Errors name the source, line and column: "retail_pos.yaml:12:5: unknown
+ * key 'colums' in output".
+ *
+ * Variables: "{date}" (YYYY-MM-DD), "{yyyymmdd}", and any --var name=value
+ * given at submit are substituted in input.uri and output.uri.
+ */
+#ifndef NS_JOB_H
+#define NS_JOB_H
+
+#include "ns_err.h"
+#include "ns_row.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NS_JOB_NAME_MAX 64
+#define NS_JOB_MAX_ARGS 4
+#define NS_JOB_MAX_VALUES 32
+
+typedef enum { NS_FORMAT_DELIMITED = 1 } ns_format_kind_t;
+
+typedef enum {
+    NS_FN_COLUMN = 1, /* the input column args[0] (cast to the output type) */
+    NS_FN_CONST,      /* the constant value text (parsed as the output type) */
+    NS_FN_TO_UTC,     /* timestamp: local time args[0] + UTC offset args[1] */
+    NS_FN_COALESCE,   /* first non-NULL of args */
+    NS_FN_UPPER,      /* string args[0] upper-cased (ASCII) */
+    NS_FN_TRIM,       /* string args[0] without leading/trailing blanks */
+} ns_fn_t;
+
+typedef enum { NS_OP_EQ = 1, NS_OP_NE, NS_OP_IN, NS_OP_NOT_IN, NS_OP_NULL, NS_OP_NOT_NULL } ns_op_t;
+
+typedef struct {
+    char name[NS_JOB_NAME_MAX]; /* input column name */
+    ns_coltype_t type;          /* type the text is parsed into */
+} ns_incol_t;
+
+typedef struct {
+    char name[NS_JOB_NAME_MAX]; /* output column name (warehouse column) */
+    ns_coltype_t type;          /* output type */
+    ns_fn_t fn;                 /* how the value is computed */
+    int args[NS_JOB_MAX_ARGS];  /* input column indexes */
+    int nargs;
+    char *value;                /* NS_FN_CONST text (owned) */
+    bool required;              /* NULL makes the record a reject */
+} ns_outcol_t;
+
+typedef struct {
+    int column;                          /* input column index */
+    ns_op_t op;
+    char *values[NS_JOB_MAX_VALUES];     /* compared as text (owned) */
+    int nvalues;
+} ns_cond_t;
+
+typedef enum { NS_REDUCE_IDENTITY = 1, NS_REDUCE_DEDUPE, NS_REDUCE_AGGREGATE } ns_reduce_kind_t;
+
+typedef struct {
+    char name[NS_JOB_NAME_MAX]; /* job name, e.g. retail_pos */
+    char *source;               /* file name for messages */
+
+    /* input */
+    char *input_uri;            /* prefix, variables substituted */
+    ns_format_kind_t format;
+    char delimiter;
+    int quote, escape;          /* -1: none */
+    bool quoted_newlines;
+    int skip_lines, header_lines;
+    char *compression;          /* "auto" (by name), "none", "gzip", "zstd" */
+    uint64_t split_bytes;       /* split / packing size; default 128 MiB */
+    uint64_t max_record;        /* bytes; default 1 MiB */
+    ns_incol_t *in;             /* input columns in file order */
+    int nin;
+
+    /* transform */
+    ns_cond_t *filter;          /* ANDed; rows failing it are dropped (counted, not rejected) */
+    int nfilter;
+    ns_outcol_t *out;           /* output columns */
+    int nout;
+    ns_coltype_t *out_types;    /* types of out[], in order (owned) */
+
+    /* shuffle and reduce */
+    int dist_key[NS_MAX_COLUMNS]; /* output column indexes */
+    int ndist;
+    int sort_key[NS_MAX_COLUMNS]; /* output column indexes */
+    int nsort;
+    ns_reduce_kind_t reduce;
+    int group_len;              /* dedupe/aggregate: leading sort-key columns that form the group */
+    int sum_cols[NS_MAX_COLUMNS]; /* aggregate: output columns summed */
+    int nsum;
+    bool drop_zero;             /* aggregate: drop groups whose sums are all zero */
+    bool keep_last;             /* dedupe: keep the last row of a group (else the first) */
+
+    /* output */
+    char *output_uri;           /* prefix, variables substituted; the job id is appended */
+    char *table;                /* target table */
+    int slices;                 /* reduce partitions; load-file count is a multiple */
+    uint64_t target_file_bytes; /* uncompressed bytes per load file, default 256 MiB */
+    int zstd_level;             /* default 3 */
+
+    /* operations */
+    uint64_t max_rejects;       /* error budget: absolute */
+    double max_reject_fraction; /* error budget: of input records */
+    char *pool;                 /* worker pool, default "default" */
+    uint64_t memory_bytes;      /* per-task memory budget, default 256 MiB */
+    int max_attempts;           /* per task, default 4 */
+} ns_job_t;
+
+typedef struct {
+    const char *name;
+    const char *value;
+} ns_var_t;
+
+/* Parses text (len bytes) named source. vars (nvars) are substituted.
+ * Returns a job or NULL with err set ("source:line:col: message"). */
+ns_job_t *ns_job_parse(const char *text, size_t len, const char *source, const ns_var_t *vars,
+                       int nvars, ns_err_t *err);
+void ns_job_destroy(ns_job_t **jp);
+
+/* Index of an output column by name, or -1. */
+int ns_job_out_index(const ns_job_t *j, const char *name);
+
+#endif
