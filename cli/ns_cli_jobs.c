@@ -1,0 +1,401 @@
+/*
+ * ns_cli_jobs: submit, status, list, wait and cancel: the commands that talk
+ * to a running coordinator (docs/CLI.md).
+ */
+#include "ns_cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S_MAX_VARS 24
+#define S_TIMEOUT_MS 10000
+
+static const struct option s_common_opts[] = {
+    {"coordinator", required_argument, 0, 'c'},
+    {"json", no_argument, 0, 'j'},
+    {"help", no_argument, 0, 'h'},
+    {"date", required_argument, 0, 'd'},
+    {"var", required_argument, 0, 'v'},
+    {"wait", no_argument, 0, 'w'},
+    {"timeout", required_argument, 0, 't'},
+    {"quiet", no_argument, 0, 'q'},
+    {0, 0, 0, 0},
+};
+
+typedef struct {
+    const char *endpoint;
+    int json, wait, quiet;
+    const char *date;
+    char *vars[S_MAX_VARS];
+    int nvars;
+    double timeout; /* seconds for wait; 0: none */
+    int help;
+} s_opts_t;
+
+static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage)
+{
+    memset(o, 0, sizeof *o);
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", s_common_opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->endpoint = optarg; break;
+        case 'j': o->json = 1; break;
+        case 'h': o->help = 1; break;
+        case 'd': o->date = optarg; break;
+        case 'w': o->wait = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 't': o->timeout = atof(optarg); break;
+        case 'v':
+            if (o->nvars == S_MAX_VARS || !strchr(optarg, '=')) {
+                fprintf(stderr, "nightshift: --var takes NAME=VALUE (at most %d)\n", S_MAX_VARS);
+                return NS_EXIT_USAGE;
+            }
+            o->vars[o->nvars++] = optarg;
+            break;
+        default:
+            fputs(usage, stderr);
+            return NS_EXIT_USAGE;
+        }
+    }
+    if (o->help) {
+        fputs(usage, stdout);
+        return -1;
+    }
+    o->endpoint = ns_cli_endpoint(o->endpoint);
+    return 0;
+}
+
+static int s_status_once(const s_opts_t *o, const char *job, ns_msg_t *reply)
+{
+    ns_msgb_t b;
+    ns_msgb_init(&b, "STATUS", 1);
+    ns_msgb_str(&b, "job", job);
+    int rc = ns_cli_request(o->endpoint, &b, reply, S_TIMEOUT_MS);
+    ns_msgb_free(&b);
+    return rc;
+}
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Polls STATUS until the job ends; a live progress line on a terminal. */
+static int s_wait(const s_opts_t *o, const char *job)
+{
+    int tty = isatty(STDERR_FILENO) && !o->quiet;
+    double start = s_now();
+    int misses = 0;
+    for (;;) {
+        ns_msg_t reply;
+        int rc = s_status_once(o, job, &reply);
+        if (rc == NS_EXIT_UNREACHABLE && ++misses < 30) {
+            /* the coordinator may be restarting: keep trying for a while */
+            sleep(1);
+            continue;
+        }
+        if (rc)
+            return rc;
+        misses = 0;
+        const msgpack_object *j = ns_mp_get(reply.root, "job");
+        int code = ns_cli_job_exit(j);
+        if (tty)
+            ns_cli_print_job(stderr, j, true);
+        if (code >= 0) {
+            if (tty)
+                fputc('\n', stderr);
+            if (o->json) {
+                ns_cli_json(stdout, j);
+                fputc('\n', stdout);
+            } else if (!o->quiet) {
+                ns_cli_print_job(stdout, j, false);
+            }
+            ns_msg_free(&reply);
+            return code;
+        }
+        ns_msg_free(&reply);
+        if (o->timeout > 0 && s_now() - start > o->timeout) {
+            fprintf(stderr, "nightshift: job %s still running after %.0fs\n", job, o->timeout);
+            return NS_EXIT_FAILED;
+        }
+        usleep(300 * 1000);
+    }
+}
+
+static char *s_read_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    fclose(f);
+    if (!buf || n > max) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* JOBFILE as given, or a job name looked up in ./jobs and the installed
+ * share/nightshift/jobs. */
+static int s_find_jobfile(const char *arg, char *out, size_t cap)
+{
+    struct stat st;
+    if (!stat(arg, &st)) {
+        snprintf(out, cap, "%s", arg);
+        return 0;
+    }
+    if (strchr(arg, '/'))
+        return -1;
+    const char *dirs[] = {"jobs", "/usr/local/share/nightshift/jobs", "/usr/share/nightshift/jobs"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        snprintf(out, cap, "%s/%s%s", dirs[i], arg, strstr(arg, ".yaml") ? "" : ".yaml");
+        if (!stat(out, &st))
+            return 0;
+    }
+    return -1;
+}
+
+int ns_cmd_submit(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: nightshift submit JOBFILE [--date YYYY-MM-DD] [--var NAME=VALUE]... [--wait]\n"
+        "                         [--json] [--quiet] [--coordinator ENDPOINT]\n"
+        "Submits a job. JOBFILE is a path or a job name (jobs/NAME.yaml).\n"
+        "Prints the job id; with --wait, follows it to the end and exits 0 if it\n"
+        "succeeded, 1 if it failed, 4 if it was cancelled.\n"
+        "The variables raw and out default to $NIGHTSHIFT_RAW / $NIGHTSHIFT_OUT,\n"
+        "else file://$NIGHTSHIFT_HOME/raw and file://$NIGHTSHIFT_HOME/out.\n";
+    s_opts_t o;
+    int rc = s_parse(argc, argv, &o, usage);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return NS_EXIT_USAGE;
+    }
+    char path[1024];
+    if (s_find_jobfile(argv[optind], path, sizeof path)) {
+        fprintf(stderr, "nightshift: cannot find job file '%s'\n", argv[optind]);
+        return NS_EXIT_USAGE;
+    }
+    size_t len;
+    char *text = s_read_file(path, 1 << 20, &len);
+    if (!text) {
+        fprintf(stderr, "nightshift: cannot read job file '%s' (missing or over 1 MiB)\n", path);
+        return NS_EXIT_ERROR;
+    }
+    char date[16];
+    if (o.date) {
+        snprintf(date, sizeof date, "%s", o.date);
+    } else {
+        time_t t = time(NULL) - 86400; /* the nightly run processes yesterday */
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    }
+    char raw[1100], out[1100];
+    const char *er = getenv("NIGHTSHIFT_RAW"), *eo = getenv("NIGHTSHIFT_OUT");
+    if (er && *er)
+        snprintf(raw, sizeof raw, "%s", er);
+    else
+        snprintf(raw, sizeof raw, "file://%s/raw", ns_cli_home());
+    if (eo && *eo)
+        snprintf(out, sizeof out, "%s", eo);
+    else
+        snprintf(out, sizeof out, "file://%s/out", ns_cli_home());
+    int has_raw = 0, has_out = 0;
+    for (int i = 0; i < o.nvars; i++) {
+        has_raw |= !strncmp(o.vars[i], "raw=", 4);
+        has_out |= !strncmp(o.vars[i], "out=", 4);
+    }
+    ns_msgb_t b;
+    ns_msgb_init(&b, "SUBMIT", 4);
+    ns_msgb_strn(&b, "jobdef", text, len);
+    const char *base = strrchr(path, '/');
+    ns_msgb_str(&b, "source", base ? base + 1 : path);
+    ns_msgb_str(&b, "date", date);
+    ns_msgb_key(&b, "vars");
+    msgpack_pack_map(&b.pk, (size_t)(o.nvars + !has_raw + !has_out));
+    for (int i = 0; i < o.nvars; i++) {
+        char *eq = strchr(o.vars[i], '=');
+        ns_mp_strn(&b.pk, o.vars[i], (size_t)(eq - o.vars[i]));
+        ns_mp_str(&b.pk, eq + 1);
+    }
+    if (!has_raw) {
+        ns_mp_str(&b.pk, "raw");
+        ns_mp_str(&b.pk, raw);
+    }
+    if (!has_out) {
+        ns_mp_str(&b.pk, "out");
+        ns_mp_str(&b.pk, out);
+    }
+    free(text);
+    ns_msg_t reply;
+    rc = ns_cli_request(o.endpoint, &b, &reply, 120000);
+    ns_msgb_free(&b);
+    if (rc)
+        return rc;
+    char job[256] = "";
+    ns_mp_get_strz(reply.root, "job", job, sizeof job, NULL);
+    ns_msg_free(&reply);
+    if (!o.wait) {
+        if (o.json)
+            printf("{\"job\":\"%s\"}\n", job);
+        else
+            printf("%s\n", job);
+        return NS_EXIT_OK;
+    }
+    if (!o.json && !o.quiet)
+        fprintf(stderr, "submitted %s\n", job);
+    return s_wait(&o, job);
+}
+
+int ns_cmd_wait(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: nightshift wait JOB [--timeout SECONDS] [--json] [--quiet]\n"
+        "Follows JOB to its end: exit 0 succeeded, 1 failed, 4 cancelled, 3 unreachable.\n";
+    s_opts_t o;
+    int rc = s_parse(argc, argv, &o, usage);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return NS_EXIT_USAGE;
+    }
+    return s_wait(&o, argv[optind]);
+}
+
+int ns_cmd_status(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: nightshift status [JOB] [--json] [--coordinator ENDPOINT]\n"
+        "Without JOB: every job and worker. With JOB: its state, counters and tasks; on a\n"
+        "terminal, a live progress bar until the job ends.\n";
+    s_opts_t o;
+    int rc = s_parse(argc, argv, &o, usage);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind == argc)
+        return ns_cmd_list(argc, argv);
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return NS_EXIT_USAGE;
+    }
+    const char *job = argv[optind];
+    if (!o.json && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO))
+        return s_wait(&o, job) == NS_EXIT_UNREACHABLE ? NS_EXIT_UNREACHABLE : NS_EXIT_OK;
+    ns_msg_t reply;
+    rc = s_status_once(&o, job, &reply);
+    if (rc)
+        return rc;
+    const msgpack_object *j = ns_mp_get(reply.root, "job");
+    if (o.json) {
+        ns_cli_json(stdout, j);
+        fputc('\n', stdout);
+    } else {
+        ns_cli_print_job(stdout, j, false);
+    }
+    ns_msg_free(&reply);
+    return NS_EXIT_OK;
+}
+
+int ns_cmd_list(int argc, char **argv)
+{
+    static const char usage[] = "usage: nightshift list [--json] [--coordinator ENDPOINT]\n"
+                                "Lists jobs (newest last) and live workers.\n";
+    s_opts_t o;
+    int rc = s_parse(argc, argv, &o, usage);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    ns_msgb_t b;
+    ns_msgb_init(&b, "LIST", 0);
+    ns_msg_t reply;
+    rc = ns_cli_request(o.endpoint, &b, &reply, S_TIMEOUT_MS);
+    ns_msgb_free(&b);
+    if (rc)
+        return rc;
+    if (o.json) {
+        msgpack_object body = *reply.root;
+        ns_cli_json(stdout, &body);
+        fputc('\n', stdout);
+        ns_msg_free(&reply);
+        return 0;
+    }
+    const msgpack_object *jobs, *workers;
+    uint32_t nj = 0, nw = 0;
+    ns_mp_get_array(reply.root, "jobs", &jobs, &nj, NULL);
+    ns_mp_get_array(reply.root, "workers", &workers, &nw, NULL);
+    printf("%-40s %-11s %9s %12s %12s %8s\n", "JOB", "STATE", "TASKS", "ROWS IN", "ROWS OUT",
+           "REJECTS");
+    for (uint32_t i = 0; i < nj; i++) {
+        char id[256] = "", st[32] = "";
+        int64_t td = 0, tt = 0, ri = 0, ro = 0, rj = 0;
+        ns_mp_get_strz(&jobs[i], "id", id, sizeof id, NULL);
+        ns_mp_get_strz(&jobs[i], "state", st, sizeof st, NULL);
+        ns_mp_get_int(&jobs[i], "tasks_done", &td, NULL);
+        ns_mp_get_int(&jobs[i], "tasks_total", &tt, NULL);
+        ns_mp_get_int(&jobs[i], "rows_in", &ri, NULL);
+        ns_mp_get_int(&jobs[i], "rows_out", &ro, NULL);
+        ns_mp_get_int(&jobs[i], "rejects", &rj, NULL);
+        char tasks[32];
+        snprintf(tasks, sizeof tasks, "%lld/%lld", (long long)td, (long long)tt);
+        printf("%-40s %-11s %9s %12lld %12lld %8lld\n", id, st, tasks, (long long)ri,
+               (long long)ro, (long long)rj);
+    }
+    printf("\n%u workers\n", nw);
+    for (uint32_t i = 0; i < nw; i++) {
+        char id[256] = "", pool[64] = "", cap[16] = "";
+        int64_t slots = 0, busy = 0;
+        ns_mp_get_strz(&workers[i], "id", id, sizeof id, NULL);
+        ns_mp_get_strz(&workers[i], "pool", pool, sizeof pool, NULL);
+        ns_mp_get_strz(&workers[i], "capacity", cap, sizeof cap, NULL);
+        ns_mp_get_int(&workers[i], "slots", &slots, NULL);
+        ns_mp_get_int(&workers[i], "busy", &busy, NULL);
+        printf("  %-40s pool %-10s %-10s %lld/%lld busy\n", id, pool, cap, (long long)busy,
+               (long long)slots);
+    }
+    ns_msg_free(&reply);
+    return NS_EXIT_OK;
+}
+
+int ns_cmd_cancel(int argc, char **argv)
+{
+    static const char usage[] = "usage: nightshift cancel JOB [--json] [--coordinator ENDPOINT]\n";
+    s_opts_t o;
+    int rc = s_parse(argc, argv, &o, usage);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind != argc - 1) {
+        fputs(usage, stderr);
+        return NS_EXIT_USAGE;
+    }
+    ns_msgb_t b;
+    ns_msgb_init(&b, "CANCEL", 1);
+    ns_msgb_str(&b, "job", argv[optind]);
+    ns_msg_t reply;
+    rc = ns_cli_request(o.endpoint, &b, &reply, S_TIMEOUT_MS);
+    ns_msgb_free(&b);
+    if (rc)
+        return rc;
+    const msgpack_object *j = ns_mp_get(reply.root, "job");
+    if (o.json) {
+        ns_cli_json(stdout, j);
+        fputc('\n', stdout);
+    } else {
+        ns_cli_print_job(stdout, j, false);
+    }
+    ns_msg_free(&reply);
+    return NS_EXIT_OK;
+}

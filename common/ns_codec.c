@@ -1,0 +1,400 @@
+/*
+ * ns_codec: streaming gzip/zstd decompression readers and a zstd
+ * compressing writer, each stacked on another ns_reader_t / ns_writer_t
+ * (see ns_codec.h).
+ *
+ * Workload: every compressed input object of a map task goes through one
+ * decompressing reader (hundreds of small objects or a few large ones, each
+ * read once front to back), and every load file and shuffle run is written
+ * through one zstd writer. Each stream holds one fixed input (or output)
+ * buffer of 256 KiB plus the codec's own state, whatever the object size.
+ *
+ * gzip: zlib inflate with automatic gzip/zlib header detection; a file made
+ * of several members (cat a.gz b.gz, pigz, bgzip) is read to its end by
+ * resetting the inflater after each member. zstd: ZSTD_decompressStream,
+ * which moves from one frame to the next by itself. Either way, input that
+ * ends inside a member or frame is an error ("truncated gzip stream"), never
+ * a silent short read. An empty input is an empty stream.
+ */
+#include "ns_codec.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define S_INBUF (256u * 1024u)
+#define S_OUTBUF (256u * 1024u)
+#define S_BOMB_SLACK (64.0 * 1024 * 1024)
+
+/* ------------------------------------------------------------------ names */
+
+static bool s_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+ns_codec_t ns_codec_from_name(const char *uri)
+{
+    if (!uri)
+        return NS_CODEC_NONE;
+    if (s_ends_with(uri, ".gz") || s_ends_with(uri, ".gzip"))
+        return NS_CODEC_GZIP;
+    if (s_ends_with(uri, ".zst") || s_ends_with(uri, ".zstd"))
+        return NS_CODEC_ZSTD;
+    return NS_CODEC_NONE;
+}
+
+const char *ns_codec_name(ns_codec_t c)
+{
+    switch (c) {
+    case NS_CODEC_GZIP:
+        return "gzip";
+    case NS_CODEC_ZSTD:
+        return "zstd";
+    case NS_CODEC_NONE:
+        break;
+    }
+    return "none";
+}
+
+/* ----------------------------------------------------------------- reader */
+
+typedef struct {
+    struct ns_reader base; /* must be first: ns_reader_read dispatches through it */
+    ns_reader_t *src;      /* compressed stream (owned) */
+    ns_codec_t codec;      /* NS_CODEC_GZIP or NS_CODEC_ZSTD */
+    unsigned char *in;     /* compressed input buffer, S_INBUF bytes */
+    size_t in_len;         /* bytes of in filled */
+    size_t in_pos;         /* bytes of in consumed by the decoder */
+    bool src_eof;          /* src returned 0 */
+    bool in_unit;          /* inside a gzip member / zstd frame (not at a boundary) */
+    bool failed;           /* an error was reported; every later read fails */
+    z_stream zs;           /* gzip state */
+    bool zs_init;          /* zs needs inflateEnd */
+    ZSTD_DCtx *zd;         /* zstd state */
+    uint64_t in_total;     /* compressed bytes read from src */
+    uint64_t out_total;    /* decompressed bytes produced */
+    double max_ratio;      /* bomb guard; 0 disables */
+} s_dreader_t;
+
+/* Reads more compressed input when everything buffered has been used. */
+static int s_refill(s_dreader_t *r, ns_err_t *err)
+{
+    if (r->in_pos < r->in_len || r->src_eof)
+        return 0;
+    ssize_t got = ns_reader_read(r->src, r->in, S_INBUF, err);
+    if (got < 0)
+        return -1;
+    r->in_pos = 0;
+    r->in_len = (size_t)got;
+    r->in_total += (uint64_t)got;
+    if (got == 0)
+        r->src_eof = true;
+    return 0;
+}
+
+static int s_fail(s_dreader_t *r)
+{
+    r->failed = true;
+    return -1;
+}
+
+/* Decompresses into out[0..n); returns bytes produced (> 0), 0 at the end. */
+static ssize_t s_gzip_read(s_dreader_t *r, unsigned char *out, size_t n, ns_err_t *err)
+{
+    for (;;) {
+        if (s_refill(r, err) < 0)
+            return -1;
+        size_t avail = r->in_len - r->in_pos;
+        if (avail == 0 && !r->in_unit)
+            return 0; /* at a member boundary with no more input */
+        if (avail > 0 && !r->in_unit) {
+            if (inflateReset(&r->zs) != Z_OK)
+                return ns_errf(err, "cannot reset gzip decoder");
+            r->in_unit = true;
+        }
+        r->zs.next_in = r->in + r->in_pos;
+        r->zs.avail_in = (uInt)avail;
+        r->zs.next_out = out;
+        r->zs.avail_out = (uInt)n;
+        int zr = inflate(&r->zs, Z_NO_FLUSH);
+        size_t used = avail - r->zs.avail_in;
+        size_t made = n - r->zs.avail_out;
+        r->in_pos += used;
+        switch (zr) {
+        case Z_STREAM_END:
+            r->in_unit = false;
+            break;
+        case Z_OK:
+            break;
+        case Z_BUF_ERROR:
+            /* no progress possible: needs input we do not have */
+            if (r->src_eof && r->in_pos == r->in_len && made == 0)
+                return ns_errf(err, "truncated gzip stream");
+            break;
+        case Z_NEED_DICT:
+            return ns_errf(err, "corrupt gzip stream: needs a preset dictionary");
+        case Z_MEM_ERROR:
+            return ns_errf(err, "gzip decoder: out of memory");
+        default:
+            return ns_errf(err, "corrupt gzip stream: %s",
+                           r->zs.msg ? r->zs.msg : "data error");
+        }
+        if (made > 0)
+            return (ssize_t)made;
+        if (r->in_unit && r->src_eof && r->in_pos == r->in_len && used == 0)
+            return ns_errf(err, "truncated gzip stream");
+    }
+}
+
+static ssize_t s_zstd_read(s_dreader_t *r, unsigned char *out, size_t n, ns_err_t *err)
+{
+    for (;;) {
+        if (s_refill(r, err) < 0)
+            return -1;
+        size_t avail = r->in_len - r->in_pos;
+        if (avail == 0 && !r->in_unit)
+            return 0; /* at a frame boundary with no more input */
+        ZSTD_inBuffer ib = {r->in + r->in_pos, avail, 0};
+        ZSTD_outBuffer ob = {out, n, 0};
+        size_t zr = ZSTD_decompressStream(r->zd, &ob, &ib);
+        if (ZSTD_isError(zr))
+            return ns_errf(err, "corrupt zstd stream: %s", ZSTD_getErrorName(zr));
+        r->in_pos += ib.pos;
+        /* 0: a frame is complete and fully flushed */
+        r->in_unit = zr != 0;
+        if (ob.pos > 0)
+            return (ssize_t)ob.pos;
+        if (r->in_unit && r->src_eof && r->in_pos == r->in_len && ib.pos == 0)
+            return ns_errf(err, "truncated zstd stream");
+    }
+}
+
+static ssize_t s_dreader_read(ns_reader_t *base, void *buf, size_t n, ns_err_t *err)
+{
+    s_dreader_t *r = (s_dreader_t *)base;
+    if (r->failed)
+        return ns_errf(err, "%s stream: read after an earlier error", ns_codec_name(r->codec));
+    if (n == 0)
+        return 0;
+    if (n > S_OUTBUF * 64)
+        n = S_OUTBUF * 64; /* keeps zlib's uInt counters in range */
+    ssize_t got = r->codec == NS_CODEC_GZIP ? s_gzip_read(r, buf, n, err)
+                                            : s_zstd_read(r, buf, n, err);
+    if (got < 0)
+        return s_fail(r);
+    r->out_total += (uint64_t)got;
+    if (r->max_ratio > 0 &&
+        (double)r->out_total > r->max_ratio * (double)r->in_total + S_BOMB_SLACK) {
+        ns_errf(err,
+                "%s stream: decompressed %llu bytes from %llu compressed, more than %g times "
+                "plus 64 MiB (compression bomb?)",
+                ns_codec_name(r->codec), (unsigned long long)r->out_total,
+                (unsigned long long)r->in_total, r->max_ratio);
+        return s_fail(r);
+    }
+    return got;
+}
+
+static void s_dreader_close(ns_reader_t *base)
+{
+    s_dreader_t *r = (s_dreader_t *)base;
+    if (!r)
+        return;
+    if (r->zs_init)
+        inflateEnd(&r->zs);
+    ZSTD_freeDCtx(r->zd);
+    ns_reader_close(&r->src);
+    free(r->in);
+    free(r);
+}
+
+ns_reader_t *ns_codec_reader(ns_reader_t *src, ns_codec_t codec, double max_ratio, ns_err_t *err)
+{
+    if (!src) {
+        ns_errf(err, "codec reader: no source stream");
+        return NULL;
+    }
+    if (codec == NS_CODEC_NONE)
+        return src;
+    if (codec != NS_CODEC_GZIP && codec != NS_CODEC_ZSTD) {
+        ns_reader_close(&src);
+        ns_errf(err, "codec reader: unknown codec %d", (int)codec);
+        return NULL;
+    }
+    s_dreader_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        ns_reader_close(&src);
+        ns_errf(err, "%s reader: out of memory", ns_codec_name(codec));
+        return NULL;
+    }
+    r->base.read = s_dreader_read;
+    r->base.close = s_dreader_close;
+    r->src = src;
+    r->codec = codec;
+    r->max_ratio = max_ratio > 0 ? max_ratio : 0;
+    r->in = malloc(S_INBUF);
+    if (!r->in)
+        goto oom;
+    if (codec == NS_CODEC_GZIP) {
+        /* 15 + 32: 32 KiB window, detect gzip or zlib headers */
+        int zr = inflateInit2(&r->zs, 15 + 32);
+        if (zr != Z_OK)
+            goto oom;
+        r->zs_init = true;
+    } else {
+        r->zd = ZSTD_createDCtx();
+        if (!r->zd)
+            goto oom;
+    }
+    return &r->base;
+oom:
+    ns_errf(err, "%s reader: out of memory", ns_codec_name(codec));
+    s_dreader_close(&r->base);
+    return NULL;
+}
+
+/* ----------------------------------------------------------------- writer */
+
+typedef struct {
+    struct ns_writer base; /* must be first: ns_writer_write dispatches through it */
+    ns_writer_t *dst;      /* compressed output (owned) */
+    ZSTD_CCtx *cctx;       /* compressor */
+    unsigned char *out;    /* compressed bytes not yet written to dst */
+    size_t out_pos;        /* bytes used in out */
+    uint64_t compressed;   /* compressed bytes handed to dst */
+    bool failed;           /* an error was reported; every later write fails */
+} s_zwriter_t;
+
+static int s_zw_drain(s_zwriter_t *w, ns_err_t *err)
+{
+    if (w->out_pos == 0)
+        return 0;
+    if (ns_writer_write(w->dst, w->out, w->out_pos, err) < 0)
+        return -1;
+    w->compressed += w->out_pos;
+    w->out_pos = 0;
+    return 0;
+}
+
+/* Runs the compressor over in with mode until it has taken all of in (and,
+ * for ZSTD_e_end, finished the frame). */
+static int s_zw_run(s_zwriter_t *w, ZSTD_inBuffer *in, ZSTD_EndDirective mode, ns_err_t *err)
+{
+    for (;;) {
+        ZSTD_outBuffer ob = {w->out, S_OUTBUF, w->out_pos};
+        size_t left = ZSTD_compressStream2(w->cctx, &ob, in, mode);
+        if (ZSTD_isError(left))
+            return ns_errf(err, "zstd compression failed: %s", ZSTD_getErrorName(left));
+        w->out_pos = ob.pos;
+        if (w->out_pos == S_OUTBUF && s_zw_drain(w, err) < 0)
+            return -1;
+        bool done = mode == ZSTD_e_end ? left == 0 : in->pos == in->size;
+        if (done)
+            return 0;
+    }
+}
+
+static int s_zw_write(ns_writer_t *base, const void *buf, size_t n, ns_err_t *err)
+{
+    s_zwriter_t *w = (s_zwriter_t *)base;
+    if (w->failed)
+        return ns_errf(err, "zstd writer: write after an earlier error");
+    if (n == 0)
+        return 0;
+    ZSTD_inBuffer in = {buf, n, 0};
+    if (s_zw_run(w, &in, ZSTD_e_continue, err) < 0) {
+        w->failed = true;
+        return -1;
+    }
+    w->base.size += n;
+    return 0;
+}
+
+static void s_zw_free(s_zwriter_t *w)
+{
+    ZSTD_freeCCtx(w->cctx);
+    free(w->out);
+    free(w);
+}
+
+static int s_zw_commit(ns_writer_t *base, ns_err_t *err)
+{
+    s_zwriter_t *w = (s_zwriter_t *)base;
+    int rc = -1;
+    if (w->failed) {
+        ns_errf(err, "zstd writer: commit after an earlier error");
+    } else {
+        ZSTD_inBuffer in = {NULL, 0, 0};
+        if (s_zw_run(w, &in, ZSTD_e_end, err) == 0 && s_zw_drain(w, err) == 0)
+            rc = 0;
+    }
+    if (rc == 0)
+        rc = ns_writer_commit(&w->dst, err);
+    else
+        ns_writer_abort(&w->dst);
+    s_zw_free(w);
+    return rc;
+}
+
+static void s_zw_abort(ns_writer_t *base)
+{
+    s_zwriter_t *w = (s_zwriter_t *)base;
+    if (!w)
+        return;
+    ns_writer_abort(&w->dst);
+    s_zw_free(w);
+}
+
+ns_writer_t *ns_codec_zstd_writer(ns_writer_t *dst, int level, ns_err_t *err)
+{
+    if (!dst) {
+        ns_errf(err, "zstd writer: no destination stream");
+        return NULL;
+    }
+    if (level < 1 || level > 19) {
+        ns_writer_abort(&dst);
+        ns_errf(err, "zstd writer: level %d is not in 1..19", level);
+        return NULL;
+    }
+    s_zwriter_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        ns_writer_abort(&dst);
+        ns_errf(err, "zstd writer: out of memory");
+        return NULL;
+    }
+    w->base.write = s_zw_write;
+    w->base.commit = s_zw_commit;
+    w->base.abort = s_zw_abort;
+    w->dst = dst;
+    w->out = malloc(S_OUTBUF);
+    w->cctx = ZSTD_createCCtx();
+    if (!w->out || !w->cctx) {
+        ns_errf(err, "zstd writer: out of memory");
+        s_zw_abort(&w->base);
+        return NULL;
+    }
+    size_t r1 = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+    size_t r2 = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+    if (ZSTD_isError(r1) || ZSTD_isError(r2)) {
+        ns_errf(err, "zstd writer: cannot set parameters: %s",
+                ZSTD_getErrorName(ZSTD_isError(r1) ? r1 : r2));
+        s_zw_abort(&w->base);
+        return NULL;
+    }
+    return &w->base;
+}
+
+uint64_t ns_codec_compressed_size(const ns_writer_t *w)
+{
+    if (!w)
+        return 0;
+    if (w->write != s_zw_write)
+        return w->size; /* not a compressing writer: nothing is compressed */
+    const s_zwriter_t *z = (const s_zwriter_t *)w;
+    return z->compressed + z->out_pos;
+}

@@ -1,0 +1,1824 @@
+/*
+ * ns_coord: the coordinator (see ns_coord.h for what it does and why it is
+ * shaped this way).
+ *
+ * State lives in three arrays: jobs (each with its tasks), workers, and the
+ * attempts running on them. Every change that must survive a restart goes
+ * through s_log() (journal append + sync) and then through the same s_apply_*
+ * function that replay uses, so live operation and recovery cannot drift
+ * apart.
+ *
+ * Output layout of a job under its prefix (output.uri + job id + "/"):
+ *   _tmp/m00003-a2/p0001-r0000.run.zst   shuffle runs of map attempt 2 of task 3
+ *   _tmp/r00001-a1/...                     intermediate merge runs of a reduce
+ *   load/part-0001-0000-a1.psv.zst         load files of reduce attempt 1 of slice 1
+ *   rejects/m00003-a2.txt                  rejects of map attempt 2 of task 3
+ *   manifest                               the Redshift manifest: the load files
+ *   job.json                               counters, state and the reject files
+ * Only the manifest says which files exist; at commit everything under the
+ * prefix that it and job.json do not name is deleted.
+ */
+#include "ns_coord.h"
+
+#include "ns_codec.h"
+#include "ns_job.h"
+#include "ns_journal.h"
+#include "ns_log.h"
+#include "ns_plan.h"
+#include "ns_proto.h"
+#include "ns_store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define S_MAX_ATT 4      /* attempts of one task running at once (1 + speculative) */
+#define S_MAX_VARS 32
+
+enum { J_MAP = 0, J_REDUCE, J_COMMITTING, J_SUCCEEDED, J_FAILED, J_CANCELLED };
+static const char *s_job_state_names[] = {"map", "reduce", "committing", "succeeded", "failed",
+                                          "cancelled"};
+enum { T_PENDING = 0, T_RUNNING, T_DONE };
+enum { K_MAP = 0, K_REDUCE = 1 };
+
+typedef struct {
+    char *uri;          /* run or load file */
+    int partition;      /* partition (runs) or slice (load files) */
+    uint64_t rows;      /* rows in it */
+    uint64_t bytes;     /* uncompressed bytes */
+    uint64_t stored;    /* bytes in the store */
+} s_out_t;
+
+typedef struct {
+    int64_t id;         /* attempt number within the task */
+    int worker;         /* index into workers, -1 when unknown (after replay) */
+    double started;     /* monotonic seconds */
+    uint64_t p_bytes, p_rows_in, p_rows_out, p_rejects; /* last PROGRESS */
+} s_att_t;
+
+typedef struct {
+    int kind;           /* K_MAP or K_REDUCE */
+    int partition;      /* reduce: the slice it writes */
+    ns_split_t *splits; /* map: what it reads (owned) */
+    int nsplits;
+    uint64_t bytes;     /* map: stored input bytes; reduce: run bytes */
+    int state;          /* T_* */
+    int64_t next_attempt; /* attempt numbers used so far */
+    int failures;       /* failed or lost attempts that count against the limit */
+    char reason[512];   /* last failure */
+    s_att_t att[S_MAX_ATT]; /* running attempts */
+    int natt;
+    int64_t accepted;   /* accepted attempt, -1 until done */
+    s_out_t *outs;      /* outputs of the accepted attempt */
+    int nouts;
+    char *rejects_uri;  /* rejects of the accepted attempt, or NULL */
+    uint64_t bytes_in, rows_in, rows_out, rejects, filtered; /* counters of the accepted attempt */
+    double duration;    /* seconds the accepted attempt ran (0 after replay) */
+} s_task_t;
+
+typedef struct {
+    char id[NS_PROTO_MAX_ID];  /* job id: name-yyyymmdd-hex */
+    char *text;                /* job file text (owned) */
+    char *source;              /* job file name */
+    char date[16];             /* business date */
+    char *var_names[S_MAX_VARS], *var_values[S_MAX_VARS];
+    int nvars;
+    ns_job_t *def;             /* parsed definition */
+    int state;                 /* J_* */
+    char reason[1024];         /* why it failed */
+    s_task_t *tasks;           /* maps first, then reduces */
+    int nmaps, nreduces;
+    int files_per_slice;       /* load files each reduce writes */
+    char prefix[NS_URI_MAX];   /* output prefix, ends in '/' */
+    char manifest[NS_URI_MAX]; /* set at commit */
+    double submitted, finished; /* unix seconds */
+    int retries, speculative;  /* attempts beyond the first, speculative copies */
+} s_job_t;
+
+typedef struct {
+    uint8_t rid[256];          /* ZeroMQ routing id */
+    size_t ridlen;
+    char id[NS_PROTO_MAX_ID];  /* worker id from READY */
+    char pool[64];
+    char capacity[16];         /* spot / on-demand */
+    int slots, busy;           /* task slots, slots in use */
+    int64_t memory;
+    double last_seen, last_sent; /* monotonic seconds */
+    int alive;                 /* said READY and not declared dead */
+    int preempting;            /* takes no more tasks */
+} s_worker_t;
+
+typedef struct {
+    const ns_coord_opts_t *o;
+    void *zctx, *router;
+    ns_journal_t *journal;
+    int replaying;             /* inside journal replay: no sends, no appends */
+    s_job_t **jobs;
+    int njobs;
+    s_worker_t *workers;
+    int nworkers;
+    ns_err_t fatal;            /* set when the journal cannot be written */
+    int failed;
+} s_coord_t;
+
+/* ------------------------------------------------------------------ utils */
+
+static double s_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double s_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void s_task_name(const s_task_t *t, int idx, const s_job_t *j, char *out, size_t cap)
+{
+    if (t->kind == K_MAP)
+        snprintf(out, cap, "m%05d", idx);
+    else
+        snprintf(out, cap, "r%05d", idx - j->nmaps);
+}
+
+static s_job_t *s_find_job(s_coord_t *c, const char *id)
+{
+    for (int i = 0; i < c->njobs; i++)
+        if (!strcmp(c->jobs[i]->id, id))
+            return c->jobs[i];
+    return NULL;
+}
+
+static int s_find_worker(s_coord_t *c, const uint8_t *rid, size_t ridlen)
+{
+    for (int i = 0; i < c->nworkers; i++)
+        if (c->workers[i].ridlen == ridlen && !memcmp(c->workers[i].rid, rid, ridlen))
+            return i;
+    return -1;
+}
+
+static int s_job_done(const s_job_t *j)
+{
+    return j->state >= J_SUCCEEDED;
+}
+
+/* Appends a journal record (not during replay). A journal that cannot be
+ * written stops the coordinator: acting on an unrecorded change could lose
+ * or duplicate output after a restart. */
+static int s_log(s_coord_t *c, const ns_msgb_t *b)
+{
+    if (c->replaying)
+        return 0;
+    if (c->failed)
+        return -1;
+    if (ns_journal_append(c->journal, b, &c->fatal)) {
+        ns_error("%s", c->fatal.msg);
+        c->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void s_free_task(s_task_t *t)
+{
+    for (int i = 0; i < t->nsplits; i++)
+        free(t->splits[i].uri);
+    free(t->splits);
+    for (int i = 0; i < t->nouts; i++)
+        free(t->outs[i].uri);
+    free(t->outs);
+    free(t->rejects_uri);
+}
+
+static void s_free_job(s_job_t *j)
+{
+    if (!j)
+        return;
+    for (int i = 0; i < j->nmaps + j->nreduces; i++)
+        s_free_task(&j->tasks[i]);
+    free(j->tasks);
+    free(j->text);
+    free(j->source);
+    for (int i = 0; i < j->nvars; i++) {
+        free(j->var_names[i]);
+        free(j->var_values[i]);
+    }
+    ns_job_destroy(&j->def);
+    free(j);
+}
+
+/* ---------------------------------------------------------------- sending */
+
+static void s_send(s_coord_t *c, int widx, ns_msgb_t *b)
+{
+    if (c->replaying || widx < 0)
+        return;
+    s_worker_t *w = &c->workers[widx];
+    if (ns_zsend(c->router, w->rid, w->ridlen, b) < 0) {
+        ns_warn("cannot send to worker %s: %s", w->id, zmq_strerror(errno));
+        /* treat as silent: the liveness check will declare it dead */
+        w->last_seen = 0;
+        return;
+    }
+    w->last_sent = s_mono();
+}
+
+static void s_reply_rid(s_coord_t *c, const uint8_t *rid, size_t ridlen, ns_msgb_t *b)
+{
+    if (ns_zsend(c->router, rid, ridlen, b) < 0)
+        ns_warn("cannot send reply: %s", zmq_strerror(errno));
+}
+
+static void s_reply_error(s_coord_t *c, const uint8_t *rid, size_t ridlen, const char *msg)
+{
+    ns_msgb_t b;
+    ns_msgb_init(&b, "REPLY", 2);
+    ns_msgb_bool(&b, "ok", false);
+    ns_msgb_str(&b, "error", msg);
+    s_reply_rid(c, rid, ridlen, &b);
+    ns_msgb_free(&b);
+}
+
+static void s_send_simple(s_coord_t *c, const uint8_t *rid, size_t ridlen, const char *type)
+{
+    ns_msgb_t b;
+    ns_msgb_init(&b, type, 0);
+    s_reply_rid(c, rid, ridlen, &b);
+    ns_msgb_free(&b);
+}
+
+static void s_send_cancel(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, int widx)
+{
+    ns_msgb_t b;
+    ns_msgb_init(&b, "CANCEL", 3);
+    ns_msgb_str(&b, "job", j->id);
+    ns_msgb_int(&b, "task", tidx);
+    ns_msgb_int(&b, "attempt", attempt);
+    s_send(c, widx, &b);
+    ns_msgb_free(&b);
+}
+
+/* ------------------------------------------------------------ job records */
+
+static int s_job_from_record(s_coord_t *c, const msgpack_object *r, ns_err_t *err);
+
+static void s_pack_split(msgpack_packer *pk, const ns_split_t *s)
+{
+    msgpack_pack_array(pk, 5);
+    ns_mp_str(pk, s->uri);
+    msgpack_pack_uint64(pk, s->offset);
+    msgpack_pack_int64(pk, s->length);
+    msgpack_pack_uint64(pk, s->size);
+    msgpack_pack_int(pk, s->codec);
+}
+
+static int s_unpack_split(const msgpack_object *o, ns_split_t *s)
+{
+    memset(s, 0, sizeof *s);
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 5)
+        return -1;
+    const msgpack_object *a = o->via.array.ptr;
+    char uri[NS_URI_MAX];
+    int64_t off, len, size, codec;
+    if (ns_mp_strz(&a[0], uri, sizeof uri) || ns_mp_int(&a[1], &off) || ns_mp_int(&a[2], &len) ||
+        ns_mp_int(&a[3], &size) || ns_mp_int(&a[4], &codec) || off < 0 || size < 0 ||
+        len < -1 || codec < 0 || codec > NS_CODEC_ZSTD)
+        return -1;
+    s->uri = strdup(uri);
+    if (!s->uri)
+        return -1;
+    s->offset = (uint64_t)off;
+    s->length = len;
+    s->size = (uint64_t)size;
+    s->codec = (int)codec;
+    return 0;
+}
+
+/* The JOB record: everything needed to rebuild the job and its map plan. */
+static void s_build_job_record(ns_msgb_t *b, const s_job_t *j)
+{
+    ns_msgb_init_raw(b, 8);
+    ns_msgb_str(b, "t", "JOB");
+    ns_msgb_str(b, "job", j->id);
+    ns_msgb_str(b, "jobdef", j->text);
+    ns_msgb_str(b, "source", j->source);
+    ns_msgb_str(b, "date", j->date);
+    ns_msgb_double(b, "submitted", j->submitted);
+    ns_msgb_key(b, "vars");
+    msgpack_pack_map(&b->pk, (size_t)j->nvars);
+    for (int i = 0; i < j->nvars; i++) {
+        ns_mp_str(&b->pk, j->var_names[i]);
+        ns_mp_str(&b->pk, j->var_values[i]);
+    }
+    ns_msgb_key(b, "maps");
+    msgpack_pack_array(&b->pk, (size_t)j->nmaps);
+    for (int i = 0; i < j->nmaps; i++) {
+        const s_task_t *t = &j->tasks[i];
+        msgpack_pack_array(&b->pk, (size_t)t->nsplits);
+        for (int k = 0; k < t->nsplits; k++)
+            s_pack_split(&b->pk, &t->splits[k]);
+    }
+}
+
+static int s_parse_def(s_job_t *j, ns_err_t *err)
+{
+    ns_var_t vars[S_MAX_VARS];
+    for (int i = 0; i < j->nvars; i++) {
+        vars[i].name = j->var_names[i];
+        vars[i].value = j->var_values[i];
+    }
+    j->def = ns_job_parse(j->text, strlen(j->text), j->source, vars, j->nvars, err);
+    return j->def ? 0 : -1;
+}
+
+static int s_set_vars(s_job_t *j, const msgpack_object *vars, ns_err_t *err)
+{
+    if (!vars)
+        return 0;
+    if (vars->type != MSGPACK_OBJECT_MAP)
+        return ns_errf(err, "vars is not a map");
+    if (vars->via.map.size > S_MAX_VARS - 2)
+        return ns_errf(err, "more than %d vars", S_MAX_VARS - 2);
+    for (uint32_t i = 0; i < vars->via.map.size; i++) {
+        char k[128], v[NS_URI_MAX];
+        if (ns_mp_strz(&vars->via.map.ptr[i].key, k, sizeof k) ||
+            ns_mp_strz(&vars->via.map.ptr[i].val, v, sizeof v))
+            return ns_errf(err, "vars must map short strings to strings");
+        j->var_names[j->nvars] = strdup(k);
+        j->var_values[j->nvars] = strdup(v);
+        j->nvars++;
+    }
+    return 0;
+}
+
+static void s_init_prefix(s_job_t *j)
+{
+    const char *base = j->def->output_uri;
+    size_t n = strlen(base);
+    snprintf(j->prefix, sizeof j->prefix, "%s%s%s/", base, n && base[n - 1] == '/' ? "" : "/",
+             j->id);
+}
+
+static int s_job_from_record(s_coord_t *c, const msgpack_object *r, ns_err_t *err)
+{
+    s_job_t *j = calloc(1, sizeof *j);
+    if (!j)
+        return ns_errf(err, "out of memory");
+    const char *text;
+    size_t tlen;
+    char source[512];
+    const msgpack_object *maps;
+    uint32_t nmaps;
+    if (ns_mp_get_strz(r, "job", j->id, sizeof j->id, err) ||
+        ns_mp_get_str(r, "jobdef", &text, &tlen, err) ||
+        ns_mp_get_strz(r, "source", source, sizeof source, err) ||
+        ns_mp_get_strz(r, "date", j->date, sizeof j->date, err) ||
+        ns_mp_get_array(r, "maps", &maps, &nmaps, err) ||
+        s_set_vars(j, ns_mp_get(r, "vars"), err))
+        goto fail;
+    const msgpack_object *sub = ns_mp_get(r, "submitted");
+    if (sub && sub->type == MSGPACK_OBJECT_FLOAT64)
+        j->submitted = sub->via.f64;
+    j->text = strndup(text, tlen);
+    j->source = strdup(source);
+    if (!j->text || !j->source) {
+        ns_errf(err, "out of memory");
+        goto fail;
+    }
+    if (s_parse_def(j, err))
+        goto fail;
+    j->tasks = calloc(nmaps ? nmaps : 1, sizeof *j->tasks);
+    if (!j->tasks) {
+        ns_errf(err, "out of memory");
+        goto fail;
+    }
+    for (uint32_t i = 0; i < nmaps; i++) {
+        s_task_t *t = &j->tasks[i];
+        t->kind = K_MAP;
+        t->accepted = -1;
+        j->nmaps++;
+        if (maps[i].type != MSGPACK_OBJECT_ARRAY) {
+            ns_errf(err, "bad map plan");
+            goto fail;
+        }
+        uint32_t ns = maps[i].via.array.size;
+        t->splits = calloc(ns ? ns : 1, sizeof *t->splits);
+        if (!t->splits) {
+            ns_errf(err, "out of memory");
+            goto fail;
+        }
+        for (uint32_t k = 0; k < ns; k++) {
+            if (s_unpack_split(&maps[i].via.array.ptr[k], &t->splits[k])) {
+                ns_errf(err, "bad split in map plan");
+                goto fail;
+            }
+            t->nsplits++;
+            t->bytes += t->splits[k].length < 0 ? t->splits[k].size
+                                                 : (uint64_t)t->splits[k].length;
+        }
+    }
+    s_init_prefix(j);
+    j->state = J_MAP;
+    s_job_t **jobs = realloc(c->jobs, (size_t)(c->njobs + 1) * sizeof *jobs);
+    if (!jobs) {
+        ns_errf(err, "out of memory");
+        goto fail;
+    }
+    c->jobs = jobs;
+    c->jobs[c->njobs++] = j;
+    return 0;
+fail:
+    s_free_job(j);
+    return -1;
+}
+
+/* --------------------------------------------------------- state changes */
+
+static s_task_t *s_task_of(s_coord_t *c, const msgpack_object *r, s_job_t **jp, int *tidx,
+                           int64_t *attempt, ns_err_t *err)
+{
+    char id[NS_PROTO_MAX_ID];
+    int64_t task, att;
+    if (ns_mp_get_strz(r, "job", id, sizeof id, err) || ns_mp_get_int(r, "task", &task, err) ||
+        ns_mp_get_int(r, "attempt", &att, err))
+        return NULL;
+    s_job_t *j = s_find_job(c, id);
+    if (!j) {
+        ns_errf(err, "unknown job '%s'", id);
+        return NULL;
+    }
+    if (task < 0 || task >= j->nmaps + j->nreduces) {
+        ns_errf(err, "job '%s' has no task %lld", id, (long long)task);
+        return NULL;
+    }
+    *jp = j;
+    *tidx = (int)task;
+    *attempt = att;
+    return &j->tasks[task];
+}
+
+static int s_att_index(const s_task_t *t, int64_t attempt)
+{
+    for (int i = 0; i < t->natt; i++)
+        if (t->att[i].id == attempt)
+            return i;
+    return -1;
+}
+
+static void s_drop_att(s_coord_t *c, s_task_t *t, int ai)
+{
+    int w = t->att[ai].worker;
+    if (w >= 0 && w < c->nworkers && c->workers[w].busy > 0)
+        c->workers[w].busy--;
+    t->att[ai] = t->att[--t->natt];
+}
+
+static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason);
+
+static void s_apply_start(s_coord_t *c, s_job_t *j, s_task_t *t, int64_t attempt, int widx)
+{
+    if (attempt >= t->next_attempt)
+        t->next_attempt = attempt + 1;
+    if (t->state == T_DONE || t->natt >= S_MAX_ATT)
+        return;
+    s_att_t *a = &t->att[t->natt++];
+    memset(a, 0, sizeof *a);
+    a->id = attempt;
+    a->worker = widx;
+    a->started = s_mono();
+    t->state = T_RUNNING;
+    if (attempt > 0)
+        j->retries++;
+    if (widx >= 0)
+        c->workers[widx].busy++;
+}
+
+static int s_unpack_outputs(s_task_t *t, const msgpack_object *r, ns_err_t *err)
+{
+    const msgpack_object *outs;
+    uint32_t n;
+    if (ns_mp_get_array(r, "outputs", &outs, &n, err))
+        return -1;
+    t->outs = calloc(n ? n : 1, sizeof *t->outs);
+    if (!t->outs)
+        return ns_errf(err, "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        s_out_t *o = &t->outs[i];
+        char uri[NS_URI_MAX];
+        int64_t part, rows, bytes, stored;
+        if (ns_mp_get_strz(&outs[i], "uri", uri, sizeof uri, err) ||
+            ns_mp_get_int(&outs[i], "partition", &part, err) ||
+            ns_mp_get_int(&outs[i], "rows", &rows, err) ||
+            ns_mp_get_int(&outs[i], "bytes", &bytes, err) ||
+            ns_mp_get_int(&outs[i], "stored", &stored, err))
+            return -1;
+        o->uri = strdup(uri);
+        if (!o->uri)
+            return ns_errf(err, "out of memory");
+        o->partition = (int)part;
+        o->rows = (uint64_t)rows;
+        o->bytes = (uint64_t)bytes;
+        o->stored = (uint64_t)stored;
+        t->nouts++;
+    }
+    const msgpack_object *cn = ns_mp_get(r, "counters");
+    int64_t v;
+    if (!ns_mp_get_int(cn, "bytes_in", &v, NULL)) t->bytes_in = (uint64_t)v;
+    if (!ns_mp_get_int(cn, "rows_in", &v, NULL)) t->rows_in = (uint64_t)v;
+    if (!ns_mp_get_int(cn, "rows_out", &v, NULL)) t->rows_out = (uint64_t)v;
+    if (!ns_mp_get_int(cn, "rejects", &v, NULL)) t->rejects = (uint64_t)v;
+    if (!ns_mp_get_int(cn, "filtered", &v, NULL)) t->filtered = (uint64_t)v;
+    char rej[NS_URI_MAX];
+    if (!ns_mp_get_strz(r, "rejects_uri", rej, sizeof rej, NULL) && rej[0])
+        t->rejects_uri = strdup(rej);
+    return 0;
+}
+
+/* Accepts attempt's DONE: the task's outputs become those of this attempt.
+ * Other running attempts of the task are told to stop. */
+static int s_apply_done(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt,
+                        const msgpack_object *r, ns_err_t *err)
+{
+    s_task_t *t = &j->tasks[tidx];
+    if (attempt >= t->next_attempt)
+        t->next_attempt = attempt + 1;
+    if (s_unpack_outputs(t, r, err))
+        return -1;
+    t->state = T_DONE;
+    t->accepted = attempt;
+    int ai = s_att_index(t, attempt);
+    if (ai >= 0) {
+        t->duration = s_mono() - t->att[ai].started;
+        s_drop_att(c, t, ai);
+    }
+    while (t->natt > 0) {
+        s_send_cancel(c, j, tidx, t->att[0].id, t->att[0].worker);
+        s_drop_att(c, t, 0);
+    }
+    return 0;
+}
+
+static void s_apply_fail(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, const char *reason,
+                         bool counted)
+{
+    s_task_t *t = &j->tasks[tidx];
+    if (attempt >= t->next_attempt)
+        t->next_attempt = attempt + 1;
+    int ai = s_att_index(t, attempt);
+    if (ai >= 0)
+        s_drop_att(c, t, ai);
+    if (t->state == T_DONE)
+        return;
+    if (counted) {
+        t->failures++;
+        snprintf(t->reason, sizeof t->reason, "%s", reason);
+    }
+    if (t->natt == 0)
+        t->state = T_PENDING;
+    if (counted && t->failures >= j->def->max_attempts && t->natt == 0 && !s_job_done(j)) {
+        char name[16], msg[1024];
+        s_task_name(t, tidx, j, name, sizeof name);
+        snprintf(msg, sizeof msg, "task %s failed %d times; last: %s", name, t->failures, reason);
+        s_end_job(c, j, J_FAILED, msg);
+    }
+}
+
+static void s_apply_reduce(s_job_t *j, int files)
+{
+    if (j->nreduces)
+        return;
+    int r = j->def->slices;
+    s_task_t *tasks = realloc(j->tasks, (size_t)(j->nmaps + r) * sizeof *tasks);
+    if (!tasks) {
+        ns_error("out of memory planning reduces of %s", j->id);
+        return;
+    }
+    j->tasks = tasks;
+    memset(&j->tasks[j->nmaps], 0, (size_t)r * sizeof *tasks);
+    for (int p = 0; p < r; p++) {
+        s_task_t *t = &j->tasks[j->nmaps + p];
+        t->kind = K_REDUCE;
+        t->partition = p;
+        t->accepted = -1;
+        for (int m = 0; m < j->nmaps; m++)
+            for (int k = 0; k < j->tasks[m].nouts; k++)
+                if (j->tasks[m].outs[k].partition == p)
+                    t->bytes += j->tasks[m].outs[k].bytes;
+    }
+    j->nreduces = r;
+    j->files_per_slice = files;
+    j->state = J_REDUCE;
+}
+
+/* ------------------------------------------------------------------ replay */
+
+static int s_replay_record(const ns_msg_t *m, void *arg)
+{
+    s_coord_t *c = arg;
+    ns_err_t err;
+    const char *t = m->type;
+    if (!strcmp(t, "JOB")) {
+        if (s_job_from_record(c, m->root, &err))
+            ns_warn("journal: cannot rebuild job: %s", err.msg);
+        return 0;
+    }
+    char id[NS_PROTO_MAX_ID];
+    if (ns_mp_get_strz(m->root, "job", id, sizeof id, &err))
+        return 0;
+    s_job_t *j = s_find_job(c, id);
+    if (!j)
+        return 0;
+    if (!strcmp(t, "END")) {
+        int64_t st = J_FAILED;
+        ns_mp_get_int(m->root, "state", &st, NULL);
+        ns_mp_get_strz(m->root, "reason", j->reason, sizeof j->reason, NULL);
+        ns_mp_get_strz(m->root, "manifest", j->manifest, sizeof j->manifest, NULL);
+        const msgpack_object *fin = ns_mp_get(m->root, "finished");
+        if (fin && fin->type == MSGPACK_OBJECT_FLOAT64)
+            j->finished = fin->via.f64;
+        j->state = (int)st;
+        for (int i = 0; i < j->nmaps + j->nreduces; i++)
+            j->tasks[i].natt = 0;
+        return 0;
+    }
+    if (!strcmp(t, "REDUCE")) {
+        int64_t files = 1;
+        ns_mp_get_int(m->root, "files", &files, NULL);
+        s_apply_reduce(j, (int)files);
+        return 0;
+    }
+    int tidx;
+    int64_t attempt;
+    s_task_t *task = s_task_of(c, m->root, &j, &tidx, &attempt, &err);
+    if (!task)
+        return 0;
+    if (!strcmp(t, "START")) {
+        s_apply_start(c, j, task, attempt, -1);
+    } else if (!strcmp(t, "DONE")) {
+        if (task->state != T_DONE && s_apply_done(c, j, tidx, attempt, m->root, &err))
+            ns_warn("journal: bad DONE record: %s", err.msg);
+    } else if (!strcmp(t, "FAIL")) {
+        char reason[512] = "";
+        bool counted = true;
+        ns_mp_get_strz(m->root, "reason", reason, sizeof reason, NULL);
+        ns_mp_get_bool(m->root, "counted", &counted, NULL);
+        s_apply_fail(c, j, tidx, attempt, reason, counted);
+    }
+    return 0;
+}
+
+/* After replay, attempts that were running when the coordinator stopped are
+ * lost through no fault of theirs: back to pending, not counted. A late DONE
+ * from one of them is still accepted (its attempt number is known). */
+static void s_after_replay(s_coord_t *c)
+{
+    for (int i = 0; i < c->njobs; i++) {
+        s_job_t *j = c->jobs[i];
+        for (int k = 0; k < j->nmaps + j->nreduces; k++) {
+            s_task_t *t = &j->tasks[k];
+            t->natt = 0;
+            if (t->state == T_RUNNING)
+                t->state = T_PENDING;
+        }
+        if (!s_job_done(j))
+            ns_info("recovered job %s in state %s", j->id, s_job_state_names[j->state]);
+    }
+}
+
+/* ------------------------------------------------------------------ commit */
+
+static void s_fmt_counters(const s_job_t *j, uint64_t *rows_in, uint64_t *rows_out,
+                           uint64_t *rejects, uint64_t *filtered, uint64_t *bytes_done)
+{
+    *rows_in = *rows_out = *rejects = *filtered = *bytes_done = 0;
+    for (int i = 0; i < j->nmaps; i++) {
+        const s_task_t *t = &j->tasks[i];
+        if (t->state == T_DONE) {
+            *rows_in += t->rows_in;
+            *rejects += t->rejects;
+            *filtered += t->filtered;
+            *bytes_done += t->bytes;
+        } else {
+            uint64_t best = 0, bi = 0, br = 0;
+            for (int a = 0; a < t->natt; a++)
+                if (t->att[a].p_bytes >= best) {
+                    best = t->att[a].p_bytes;
+                    bi = t->att[a].p_rows_in;
+                    br = t->att[a].p_rejects;
+                }
+            *bytes_done += best < t->bytes ? best : t->bytes;
+            *rows_in += bi;
+            *rejects += br;
+        }
+    }
+    for (int i = j->nmaps; i < j->nmaps + j->nreduces; i++)
+        if (j->tasks[i].state == T_DONE)
+            *rows_out += j->tasks[i].rows_out;
+}
+
+static int s_json_str(ns_buf_t *b, const char *s)
+{
+    if (ns_buf_append(b, "\"", 1))
+        return -1;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int rc;
+        if (*p == '"' || *p == '\\')
+            rc = ns_buf_appendf(b, "\\%c", *p);
+        else if (*p < 0x20)
+            rc = ns_buf_appendf(b, "\\u%04x", *p);
+        else
+            rc = ns_buf_append(b, p, 1);
+        if (rc)
+            return -1;
+    }
+    return ns_buf_append(b, "\"", 1);
+}
+
+/* Writes the manifest (Redshift format) naming the accepted load files in
+ * slice order, then job.json. Deterministic: a commit repeated after a
+ * restart writes the same bytes. */
+static int s_write_manifest(s_job_t *j, ns_err_t *err)
+{
+    ns_buf_t b;
+    ns_buf_init(&b, (size_t)1 << 30);
+    int rc = ns_buf_append(&b, "{\"entries\":[", 12);
+    int first = 1;
+    for (int i = j->nmaps; i < j->nmaps + j->nreduces && !rc; i++) {
+        const s_task_t *t = &j->tasks[i];
+        for (int k = 0; k < t->nouts && !rc; k++) {
+            rc |= ns_buf_appendf(&b, "%s\n  {\"url\":", first ? "" : ",");
+            rc |= s_json_str(&b, t->outs[k].uri);
+            rc |= ns_buf_appendf(&b, ",\"mandatory\":true,\"meta\":{\"content_length\":%llu}}",
+                                 (unsigned long long)t->outs[k].stored);
+            first = 0;
+        }
+    }
+    rc |= ns_buf_append(&b, "\n]}\n", 4);
+    if (rc) {
+        ns_buf_free(&b);
+        return ns_errf(err, "manifest of job '%s' too large", j->id);
+    }
+    if (ns_uri_join(j->manifest, j->prefix, "manifest")) {
+        ns_buf_free(&b);
+        return ns_errf(err, "job prefix '%s' too long", j->prefix);
+    }
+    rc = ns_store_put(j->manifest, b.data, b.len, err);
+    ns_buf_free(&b);
+    return rc;
+}
+
+static int s_write_summary(s_job_t *j, ns_err_t *err)
+{
+    uint64_t rows_in, rows_out, rejects, filtered, bytes_done;
+    s_fmt_counters(j, &rows_in, &rows_out, &rejects, &filtered, &bytes_done);
+    ns_buf_t b;
+    ns_buf_init(&b, (size_t)1 << 30);
+    int rc = ns_buf_appendf(&b, "{\"job\":");
+    rc |= s_json_str(&b, j->id);
+    rc |= ns_buf_appendf(&b, ",\"name\":");
+    rc |= s_json_str(&b, j->def->name);
+    rc |= ns_buf_appendf(&b, ",\"table\":");
+    rc |= s_json_str(&b, j->def->table ? j->def->table : "");
+    rc |= ns_buf_appendf(&b, ",\"date\":\"%s\",\"state\":\"%s\",\"reason\":", j->date,
+                         s_job_state_names[j->state]);
+    rc |= s_json_str(&b, j->reason);
+    rc |= ns_buf_appendf(&b, ",\"manifest\":");
+    rc |= s_json_str(&b, j->manifest);
+    rc |= ns_buf_appendf(&b,
+                         ",\"rows_in\":%llu,\"rows_out\":%llu,\"rejects\":%llu,\"filtered\":%llu,"
+                         "\"maps\":%d,\"reduces\":%d,\"files_per_slice\":%d,\"rejects_files\":[",
+                         (unsigned long long)rows_in, (unsigned long long)rows_out,
+                         (unsigned long long)rejects, (unsigned long long)filtered, j->nmaps,
+                         j->nreduces, j->files_per_slice);
+    int first = 1;
+    for (int i = 0; i < j->nmaps; i++)
+        if (j->tasks[i].state == T_DONE && j->tasks[i].rejects_uri) {
+            if (!first)
+                rc |= ns_buf_append(&b, ",", 1);
+            rc |= s_json_str(&b, j->tasks[i].rejects_uri);
+            first = 0;
+        }
+    rc |= ns_buf_appendf(&b, "]}\n");
+    if (rc) {
+        ns_buf_free(&b);
+        return ns_errf(err, "summary of job '%s' too large", j->id);
+    }
+    char uri[NS_URI_MAX];
+    if (ns_uri_join(uri, j->prefix, "job.json")) {
+        ns_buf_free(&b);
+        return ns_errf(err, "job prefix '%s' too long", j->prefix);
+    }
+    rc = ns_store_put(uri, b.data, b.len, err);
+    ns_buf_free(&b);
+    return rc;
+}
+
+typedef struct {
+    s_job_t *job;
+    char **del;   /* URIs to delete */
+    int ndel, cap;
+    int keep_outputs; /* keep accepted load files and rejects */
+} s_sweep_t;
+
+static int s_keep(const s_sweep_t *s, const char *uri)
+{
+    const s_job_t *j = s->job;
+    size_t pl = strlen(j->prefix);
+    if (!strcmp(uri + pl, "job.json"))
+        return 1;
+    if (!s->keep_outputs)
+        return 0;
+    if (!strcmp(uri + pl, "manifest"))
+        return 1;
+    for (int i = 0; i < j->nmaps + j->nreduces; i++) {
+        const s_task_t *t = &j->tasks[i];
+        if (t->state != T_DONE)
+            continue;
+        if (t->rejects_uri && !strcmp(t->rejects_uri, uri))
+            return 1;
+        if (t->kind == K_REDUCE)
+            for (int k = 0; k < t->nouts; k++)
+                if (!strcmp(t->outs[k].uri, uri))
+                    return 1;
+    }
+    return 0;
+}
+
+static int s_sweep_fn(const ns_object_t *o, void *arg)
+{
+    s_sweep_t *s = arg;
+    if (strncmp(o->uri, s->job->prefix, strlen(s->job->prefix)) || s_keep(s, o->uri))
+        return 0;
+    if (s->ndel == s->cap) {
+        int ncap = s->cap ? s->cap * 2 : 64;
+        char **d = realloc(s->del, (size_t)ncap * sizeof *d);
+        if (!d)
+            return 1;
+        s->del = d;
+        s->cap = ncap;
+    }
+    s->del[s->ndel] = strdup(o->uri);
+    if (s->del[s->ndel])
+        s->ndel++;
+    return 0;
+}
+
+/* Deletes every object under the job's prefix that the committed job does
+ * not name (or, for a failed job, everything but job.json). */
+static void s_sweep(s_job_t *j, int keep_outputs)
+{
+    s_sweep_t s = {.job = j, .keep_outputs = keep_outputs};
+    ns_err_t err;
+    if (ns_store_list(j->prefix, s_sweep_fn, &s, &err) < 0)
+        ns_warn("job %s: cannot list '%s' for cleanup: %s", j->id, j->prefix, err.msg);
+    int failed = 0;
+    for (int i = 0; i < s.ndel; i++) {
+        if (ns_store_delete(s.del[i], &err))
+            failed++;
+        free(s.del[i]);
+    }
+    free(s.del);
+    ns_info("job %s: cleaned up %d objects%s", j->id, s.ndel - failed,
+            failed ? " (some deletes failed)" : "");
+}
+
+static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)
+{
+    if (s_job_done(j))
+        return;
+    j->finished = s_wall();
+    ns_msgb_t b;
+    ns_msgb_init_raw(&b, 6);
+    ns_msgb_str(&b, "t", "END");
+    ns_msgb_str(&b, "job", j->id);
+    ns_msgb_int(&b, "state", state);
+    ns_msgb_str(&b, "reason", reason ? reason : "");
+    ns_msgb_str(&b, "manifest", j->manifest);
+    ns_msgb_double(&b, "finished", j->finished);
+    int rc = s_log(c, &b);
+    ns_msgb_free(&b);
+    if (rc)
+        return;
+    j->state = state;
+    snprintf(j->reason, sizeof j->reason, "%s", reason ? reason : "");
+    for (int i = 0; i < j->nmaps + j->nreduces; i++) {
+        s_task_t *t = &j->tasks[i];
+        while (t->natt > 0) {
+            s_send_cancel(c, j, i, t->att[0].id, t->att[0].worker);
+            s_drop_att(c, t, 0);
+        }
+    }
+    if (state == J_SUCCEEDED)
+        ns_info("job %s succeeded: manifest %s", j->id, j->manifest);
+    else
+        ns_warn("job %s %s: %s", j->id, s_job_state_names[state], j->reason);
+    if (c->replaying)
+        return;
+    ns_err_t err;
+    if (s_write_summary(j, &err))
+        ns_warn("job %s: %s", j->id, err.msg);
+    s_sweep(j, state == J_SUCCEEDED);
+}
+
+static void s_commit(s_coord_t *c, s_job_t *j)
+{
+    ns_err_t err;
+    j->state = J_COMMITTING;
+    if (s_write_manifest(j, &err)) {
+        /* The store may be briefly unavailable: try again next tick. */
+        ns_warn("job %s: cannot write manifest: %s", j->id, err.msg);
+        return;
+    }
+    s_end_job(c, j, J_SUCCEEDED, "");
+}
+
+/* ---------------------------------------------------------------- phases */
+
+static int s_check_budget(s_coord_t *c, s_job_t *j)
+{
+    uint64_t rows_in, rows_out, rejects, filtered, bytes_done;
+    s_fmt_counters(j, &rows_in, &rows_out, &rejects, &filtered, &bytes_done);
+    uint64_t done_rejects = 0, done_rows = 0;
+    for (int i = 0; i < j->nmaps; i++)
+        if (j->tasks[i].state == T_DONE) {
+            done_rejects += j->tasks[i].rejects;
+            done_rows += j->tasks[i].rows_in;
+        }
+    char msg[512];
+    if (done_rejects > j->def->max_rejects) {
+        snprintf(msg, sizeof msg, "error budget exceeded: %llu rejects > max_rejects %llu",
+                 (unsigned long long)done_rejects, (unsigned long long)j->def->max_rejects);
+        s_end_job(c, j, J_FAILED, msg);
+        return -1;
+    }
+    int maps_done = 1;
+    for (int i = 0; i < j->nmaps; i++)
+        maps_done &= j->tasks[i].state == T_DONE;
+    if (maps_done && done_rows > 0 &&
+        (double)done_rejects / (double)done_rows > j->def->max_reject_fraction) {
+        snprintf(msg, sizeof msg,
+                 "error budget exceeded: %llu rejects of %llu records (%.4f%%) > max_fraction %g",
+                 (unsigned long long)done_rejects, (unsigned long long)done_rows,
+                 100.0 * (double)done_rejects / (double)done_rows, j->def->max_reject_fraction);
+        s_end_job(c, j, J_FAILED, msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_advance(s_coord_t *c, s_job_t *j)
+{
+    if (s_job_done(j))
+        return;
+    if (j->state == J_MAP) {
+        for (int i = 0; i < j->nmaps; i++)
+            if (j->tasks[i].state != T_DONE)
+                return;
+        if (s_check_budget(c, j))
+            return;
+        uint64_t per[NS_MAX_COLUMNS] = {0};
+        int r = j->def->slices;
+        uint64_t maxb = 0;
+        for (int i = 0; i < j->nmaps; i++)
+            for (int k = 0; k < j->tasks[i].nouts; k++) {
+                int p = j->tasks[i].outs[k].partition;
+                if (p >= 0 && p < r && p < NS_MAX_COLUMNS)
+                    per[p] += j->tasks[i].outs[k].bytes;
+            }
+        for (int p = 0; p < r && p < NS_MAX_COLUMNS; p++)
+            if (per[p] > maxb)
+                maxb = per[p];
+        uint64_t target = j->def->target_file_bytes ? j->def->target_file_bytes : 1;
+        int files = (int)((maxb + target - 1) / target);
+        if (files < 1)
+            files = 1;
+        ns_msgb_t b;
+        ns_msgb_init_raw(&b, 3);
+        ns_msgb_str(&b, "t", "REDUCE");
+        ns_msgb_str(&b, "job", j->id);
+        ns_msgb_int(&b, "files", files);
+        int rc = s_log(c, &b);
+        ns_msgb_free(&b);
+        if (rc)
+            return;
+        s_apply_reduce(j, files);
+        ns_info("job %s: maps done, %d reduce tasks writing %d files each", j->id, r, files);
+    }
+    if (j->state == J_REDUCE || j->state == J_COMMITTING) {
+        for (int i = j->nmaps; i < j->nmaps + j->nreduces; i++)
+            if (j->tasks[i].state != T_DONE)
+                return;
+        s_commit(c, j);
+    }
+}
+
+/* --------------------------------------------------------------- dispatch */
+
+static void s_pack_vars(ns_msgb_t *b, const s_job_t *j)
+{
+    ns_msgb_key(b, "vars");
+    msgpack_pack_map(&b->pk, (size_t)j->nvars);
+    for (int i = 0; i < j->nvars; i++) {
+        ns_mp_str(&b->pk, j->var_names[i]);
+        ns_mp_str(&b->pk, j->var_values[i]);
+    }
+}
+
+static void s_build_task(ns_msgb_t *b, const s_job_t *j, int tidx, int64_t attempt)
+{
+    const s_task_t *t = &j->tasks[tidx];
+    int extra = t->kind == K_MAP ? 1 : 4;
+    ns_msgb_init(b, "TASK", 10 + (uint32_t)extra);
+    ns_msgb_str(b, "job", j->id);
+    ns_msgb_int(b, "task", tidx);
+    ns_msgb_int(b, "attempt", attempt);
+    ns_msgb_str(b, "kind", t->kind == K_MAP ? "map" : "reduce");
+    ns_msgb_str(b, "jobdef", j->text);
+    ns_msgb_str(b, "source", j->source);
+    ns_msgb_str(b, "date", j->date);
+    s_pack_vars(b, j);
+    ns_msgb_str(b, "prefix", j->prefix);
+    ns_msgb_int(b, "partitions", j->def->slices);
+    if (t->kind == K_MAP) {
+        ns_msgb_key(b, "inputs");
+        msgpack_pack_array(&b->pk, (size_t)t->nsplits);
+        for (int k = 0; k < t->nsplits; k++)
+            s_pack_split(&b->pk, &t->splits[k]);
+        return;
+    }
+    ns_msgb_int(b, "partition", t->partition);
+    ns_msgb_int(b, "files", j->files_per_slice);
+    ns_msgb_int(b, "in_bytes", (int64_t)t->bytes);
+    int nruns = 0;
+    for (int m = 0; m < j->nmaps; m++)
+        for (int k = 0; k < j->tasks[m].nouts; k++)
+            nruns += j->tasks[m].outs[k].partition == t->partition;
+    ns_msgb_key(b, "runs");
+    msgpack_pack_array(&b->pk, (size_t)nruns);
+    for (int m = 0; m < j->nmaps; m++)
+        for (int k = 0; k < j->tasks[m].nouts; k++)
+            if (j->tasks[m].outs[k].partition == t->partition)
+                ns_mp_str(&b->pk, j->tasks[m].outs[k].uri);
+}
+
+static int s_start_attempt(s_coord_t *c, s_job_t *j, int tidx, int widx, int speculative)
+{
+    s_task_t *t = &j->tasks[tidx];
+    int64_t attempt = t->next_attempt;
+    ns_msgb_t b;
+    ns_msgb_init_raw(&b, 5);
+    ns_msgb_str(&b, "t", "START");
+    ns_msgb_str(&b, "job", j->id);
+    ns_msgb_int(&b, "task", tidx);
+    ns_msgb_int(&b, "attempt", attempt);
+    ns_msgb_str(&b, "worker", c->workers[widx].id);
+    int rc = s_log(c, &b);
+    ns_msgb_free(&b);
+    if (rc)
+        return -1;
+    s_apply_start(c, j, t, attempt, widx);
+    if (speculative)
+        j->speculative++;
+    s_build_task(&b, j, tidx, attempt);
+    s_send(c, widx, &b);
+    ns_msgb_free(&b);
+    char name[16];
+    s_task_name(t, tidx, j, name, sizeof name);
+    ns_info("job %s: %s%s attempt %lld -> worker %s", j->id, name,
+            speculative ? " (speculative)" : "", (long long)attempt, c->workers[widx].id);
+    return 0;
+}
+
+static int s_free_worker(s_coord_t *c, const char *pool, int avoid_task_worker_of,
+                         const s_task_t *t)
+{
+    int best = -1;
+    for (int i = 0; i < c->nworkers; i++) {
+        s_worker_t *w = &c->workers[i];
+        if (!w->alive || w->preempting || w->busy >= w->slots || strcmp(w->pool, pool))
+            continue;
+        if (avoid_task_worker_of) {
+            int same = 0;
+            for (int a = 0; a < t->natt; a++)
+                same |= t->att[a].worker == i;
+            if (same)
+                continue;
+        }
+        if (best < 0 || w->busy < c->workers[best].busy)
+            best = i;
+    }
+    return best;
+}
+
+static double s_median_duration(const s_job_t *j, int kind)
+{
+    double d[4096];
+    int n = 0;
+    for (int i = 0; i < j->nmaps + j->nreduces && n < 4096; i++)
+        if (j->tasks[i].kind == kind && j->tasks[i].state == T_DONE && j->tasks[i].duration > 0)
+            d[n++] = j->tasks[i].duration;
+    if (n == 0)
+        return 0;
+    for (int i = 1; i < n; i++)
+        for (int k = i; k > 0 && d[k - 1] > d[k]; k--) {
+            double x = d[k];
+            d[k] = d[k - 1];
+            d[k - 1] = x;
+        }
+    return d[n / 2];
+}
+
+static void s_dispatch(s_coord_t *c)
+{
+    for (int ji = 0; ji < c->njobs; ji++) {
+        s_job_t *j = c->jobs[ji];
+        if (j->state != J_MAP && j->state != J_REDUCE)
+            continue;
+        int lo = j->state == J_MAP ? 0 : j->nmaps;
+        int hi = j->state == J_MAP ? j->nmaps : j->nmaps + j->nreduces;
+        int pending = 0;
+        for (int i = lo; i < hi && !c->failed; i++) {
+            s_task_t *t = &j->tasks[i];
+            if (t->state != T_PENDING)
+                continue;
+            int w = s_free_worker(c, j->def->pool, 0, t);
+            if (w < 0) {
+                pending = 1;
+                break;
+            }
+            s_start_attempt(c, j, i, w, 0);
+        }
+        if (pending || c->o->speculate_factor <= 0)
+            continue;
+        /* Speculation: a straggler gets a second attempt on another worker. */
+        int kind = j->state == J_MAP ? K_MAP : K_REDUCE;
+        double med = s_median_duration(j, kind);
+        if (med <= 0)
+            continue;
+        double now = s_mono();
+        for (int i = lo; i < hi; i++) {
+            s_task_t *t = &j->tasks[i];
+            if (t->state != T_RUNNING || t->natt != 1)
+                continue;
+            double ran = now - t->att[0].started;
+            if (ran < c->o->speculate_factor * med || ran * 1000 < c->o->speculate_min_ms)
+                continue;
+            int w = s_free_worker(c, j->def->pool, 1, t);
+            if (w < 0)
+                break;
+            s_start_attempt(c, j, i, w, 1);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- workers */
+
+static void s_lose_worker(s_coord_t *c, int widx, const char *why)
+{
+    s_worker_t *w = &c->workers[widx];
+    if (!w->alive)
+        return;
+    w->alive = 0;
+    ns_warn("worker %s lost: %s", w->id, why);
+    for (int ji = 0; ji < c->njobs; ji++) {
+        s_job_t *j = c->jobs[ji];
+        for (int i = 0; i < j->nmaps + j->nreduces; i++) {
+            s_task_t *t = &j->tasks[i];
+            for (int a = t->natt - 1; a >= 0; a--) {
+                if (t->att[a].worker != widx)
+                    continue;
+                char reason[512];
+                snprintf(reason, sizeof reason, "worker %s lost (%s)", w->id, why);
+                ns_msgb_t b;
+                ns_msgb_init_raw(&b, 6);
+                ns_msgb_str(&b, "t", "FAIL");
+                ns_msgb_str(&b, "job", j->id);
+                ns_msgb_int(&b, "task", i);
+                ns_msgb_int(&b, "attempt", t->att[a].id);
+                ns_msgb_str(&b, "reason", reason);
+                ns_msgb_bool(&b, "counted", true);
+                int rc = s_log(c, &b);
+                ns_msgb_free(&b);
+                if (rc)
+                    return;
+                s_apply_fail(c, j, i, t->att[a].id, reason, true);
+            }
+        }
+    }
+    w->busy = 0;
+}
+
+static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns_msg_t *m)
+{
+    ns_err_t err;
+    char id[NS_PROTO_MAX_ID], pool[64], cap[16];
+    int64_t slots, memory;
+    if (ns_mp_get_strz(m->root, "worker", id, sizeof id, &err) ||
+        ns_mp_get_strz(m->root, "pool", pool, sizeof pool, &err) ||
+        ns_mp_get_strz(m->root, "capacity", cap, sizeof cap, &err) ||
+        ns_mp_get_int(m->root, "slots", &slots, &err) ||
+        ns_mp_get_int(m->root, "memory", &memory, &err) || slots < 1 || slots > 256) {
+        ns_warn("dropping malformed READY: %s", err.msg);
+        return;
+    }
+    int widx = s_find_worker(c, rid, ridlen);
+    if (widx >= 0 && c->workers[widx].alive) {
+        /* A worker that says READY again lost its state (restart): its old
+         * attempts are gone. */
+        s_lose_worker(c, widx, "worker restarted");
+    }
+    if (widx < 0) {
+        s_worker_t *ws = realloc(c->workers, (size_t)(c->nworkers + 1) * sizeof *ws);
+        if (!ws)
+            return;
+        c->workers = ws;
+        widx = c->nworkers++;
+    }
+    s_worker_t *w = &c->workers[widx];
+    memset(w, 0, sizeof *w);
+    memcpy(w->rid, rid, ridlen);
+    w->ridlen = ridlen;
+    snprintf(w->id, sizeof w->id, "%s", id);
+    snprintf(w->pool, sizeof w->pool, "%s", pool);
+    snprintf(w->capacity, sizeof w->capacity, "%s", cap);
+    w->slots = (int)slots;
+    w->memory = memory;
+    w->alive = 1;
+    w->last_seen = s_mono();
+    ns_info("worker %s ready: pool %s, %s, %d slots", w->id, w->pool, w->capacity, w->slots);
+}
+
+static void s_on_done(s_coord_t *c, const ns_msg_t *m, const void *raw, size_t rawlen)
+{
+    ns_err_t err;
+    s_job_t *j;
+    int tidx;
+    int64_t attempt;
+    s_task_t *t = s_task_of(c, m->root, &j, &tidx, &attempt, &err);
+    if (!t) {
+        ns_warn("dropping DONE: %s", err.msg);
+        return;
+    }
+    char name[16];
+    s_task_name(t, tidx, j, name, sizeof name);
+    if (s_job_done(j) || t->state == T_DONE) {
+        ns_info("job %s: %s attempt %lld finished after the task was done; ignored", j->id, name,
+                (long long)attempt);
+        int ai = s_att_index(t, attempt);
+        if (ai >= 0)
+            s_drop_att(c, t, ai);
+        return;
+    }
+    if (attempt < 0 || attempt >= t->next_attempt) {
+        ns_warn("job %s: DONE for unknown attempt %lld of %s dropped", j->id, (long long)attempt,
+                name);
+        return;
+    }
+    /* Validate before journaling: a record replay would reject must not be
+     * written. */
+    s_task_t probe = {0};
+    if (s_unpack_outputs(&probe, m->root, &err)) {
+        s_free_task(&probe);
+        ns_warn("job %s: malformed DONE for %s dropped: %s", j->id, name, err.msg);
+        return;
+    }
+    s_free_task(&probe);
+    ns_msgb_t b;
+    msgpack_sbuffer_init(&b.sb);
+    msgpack_sbuffer_write(&b.sb, raw, rawlen);
+    int rc = s_log(c, &b);
+    ns_msgb_free(&b);
+    if (rc)
+        return;
+    if (s_apply_done(c, j, tidx, attempt, m->root, &err)) {
+        ns_warn("job %s: %s", j->id, err.msg);
+        return;
+    }
+    ns_info("job %s: %s attempt %lld done (%llu rows in, %llu out, %llu rejects)", j->id, name,
+            (long long)attempt, (unsigned long long)t->rows_in, (unsigned long long)t->rows_out,
+            (unsigned long long)t->rejects);
+    if (t->kind == K_MAP)
+        s_check_budget(c, j);
+    s_advance(c, j);
+}
+
+static void s_on_failed(s_coord_t *c, const ns_msg_t *m)
+{
+    ns_err_t err;
+    s_job_t *j;
+    int tidx;
+    int64_t attempt;
+    s_task_t *t = s_task_of(c, m->root, &j, &tidx, &attempt, &err);
+    if (!t) {
+        ns_warn("dropping FAILED: %s", err.msg);
+        return;
+    }
+    char reason[512] = "unknown";
+    bool retryable = true;
+    ns_mp_get_strz(m->root, "reason", reason, sizeof reason, NULL);
+    ns_mp_get_bool(m->root, "retryable", &retryable, NULL);
+    int ai = s_att_index(t, attempt);
+    if (ai < 0 || s_job_done(j)) {
+        if (ai >= 0)
+            s_drop_att(c, t, ai);
+        return; /* a cancelled or superseded attempt */
+    }
+    char name[16];
+    s_task_name(t, tidx, j, name, sizeof name);
+    ns_warn("job %s: %s attempt %lld failed: %s", j->id, name, (long long)attempt, reason);
+    ns_msgb_t b;
+    ns_msgb_init_raw(&b, 6);
+    ns_msgb_str(&b, "t", "FAIL");
+    ns_msgb_str(&b, "job", j->id);
+    ns_msgb_int(&b, "task", tidx);
+    ns_msgb_int(&b, "attempt", attempt);
+    ns_msgb_str(&b, "reason", reason);
+    ns_msgb_bool(&b, "counted", true);
+    int rc = s_log(c, &b);
+    ns_msgb_free(&b);
+    if (rc)
+        return;
+    s_apply_fail(c, j, tidx, attempt, reason, true);
+    if (!retryable && !s_job_done(j)) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "task %s failed: %s", name, reason);
+        s_end_job(c, j, J_FAILED, msg);
+    }
+}
+
+static void s_on_progress(s_coord_t *c, const ns_msg_t *m)
+{
+    ns_err_t err;
+    s_job_t *j;
+    int tidx;
+    int64_t attempt;
+    s_task_t *t = s_task_of(c, m->root, &j, &tidx, &attempt, &err);
+    if (!t)
+        return;
+    int ai = s_att_index(t, attempt);
+    if (ai < 0)
+        return;
+    int64_t v;
+    if (!ns_mp_get_int(m->root, "bytes", &v, NULL)) t->att[ai].p_bytes = (uint64_t)v;
+    if (!ns_mp_get_int(m->root, "rows_in", &v, NULL)) t->att[ai].p_rows_in = (uint64_t)v;
+    if (!ns_mp_get_int(m->root, "rows_out", &v, NULL)) t->att[ai].p_rows_out = (uint64_t)v;
+    if (!ns_mp_get_int(m->root, "rejects", &v, NULL)) t->att[ai].p_rejects = (uint64_t)v;
+}
+
+/* -------------------------------------------------------------------- CLI */
+
+static void s_pack_job(ns_msgb_t *b, s_job_t *j, int with_tasks)
+{
+    uint64_t rows_in, rows_out, rejects, filtered, bytes_done, bytes_total = 0;
+    s_fmt_counters(j, &rows_in, &rows_out, &rejects, &filtered, &bytes_done);
+    int maps_done = 0, reduces_done = 0, running = 0;
+    for (int i = 0; i < j->nmaps; i++) {
+        bytes_total += j->tasks[i].bytes;
+        maps_done += j->tasks[i].state == T_DONE;
+    }
+    for (int i = 0; i < j->nmaps + j->nreduces; i++)
+        running += j->tasks[i].natt;
+    for (int i = j->nmaps; i < j->nmaps + j->nreduces; i++)
+        reduces_done += j->tasks[i].state == T_DONE;
+    int reduces_total = j->nreduces ? j->nreduces : j->def->slices;
+    msgpack_pack_map(&b->pk, 24 + (with_tasks ? 1 : 0));
+    ns_msgb_str(b, "id", j->id);
+    ns_msgb_str(b, "name", j->def->name);
+    ns_msgb_str(b, "state", s_job_state_names[j->state]);
+    ns_msgb_str(b, "reason", j->reason);
+    ns_msgb_str(b, "date", j->date);
+    ns_msgb_double(b, "submitted", j->submitted);
+    ns_msgb_double(b, "finished", j->finished);
+    ns_msgb_int(b, "tasks_total", j->nmaps + reduces_total);
+    ns_msgb_int(b, "tasks_done", maps_done + reduces_done);
+    ns_msgb_int(b, "maps_total", j->nmaps);
+    ns_msgb_int(b, "maps_done", maps_done);
+    ns_msgb_int(b, "reduces_total", reduces_total);
+    ns_msgb_int(b, "reduces_done", reduces_done);
+    ns_msgb_int(b, "running", running);
+    ns_msgb_int(b, "bytes_total", (int64_t)bytes_total);
+    ns_msgb_int(b, "bytes_done", (int64_t)bytes_done);
+    ns_msgb_int(b, "rows_in", (int64_t)rows_in);
+    ns_msgb_int(b, "rows_out", (int64_t)rows_out);
+    ns_msgb_int(b, "rejects", (int64_t)rejects);
+    ns_msgb_int(b, "filtered", (int64_t)filtered);
+    ns_msgb_int(b, "retries", j->retries);
+    ns_msgb_int(b, "speculative", j->speculative);
+    ns_msgb_str(b, "manifest", j->manifest);
+    ns_msgb_str(b, "prefix", j->prefix);
+    if (!with_tasks)
+        return;
+    ns_msgb_key(b, "tasks");
+    msgpack_pack_array(&b->pk, (size_t)(j->nmaps + j->nreduces));
+    static const char *tstates[] = {"pending", "running", "done"};
+    for (int i = 0; i < j->nmaps + j->nreduces; i++) {
+        const s_task_t *t = &j->tasks[i];
+        char name[16];
+        s_task_name(t, i, j, name, sizeof name);
+        msgpack_pack_map(&b->pk, 6);
+        ns_mp_str(&b->pk, "name");
+        ns_mp_str(&b->pk, name);
+        ns_mp_str(&b->pk, "state");
+        ns_mp_str(&b->pk, tstates[t->state]);
+        ns_mp_str(&b->pk, "attempts");
+        msgpack_pack_int64(&b->pk, t->next_attempt);
+        ns_mp_str(&b->pk, "failures");
+        msgpack_pack_int(&b->pk, t->failures);
+        ns_mp_str(&b->pk, "bytes");
+        msgpack_pack_uint64(&b->pk, t->bytes);
+        ns_mp_str(&b->pk, "reason");
+        ns_mp_str(&b->pk, t->reason);
+    }
+}
+
+typedef struct {
+    ns_object_t *objs;
+    int n, cap;
+    int too_many;
+} s_listing_t;
+
+static int s_list_fn(const ns_object_t *o, void *arg)
+{
+    s_listing_t *l = arg;
+    if (l->n == l->cap) {
+        if (l->cap >= 10000000) {
+            l->too_many = 1;
+            return 1;
+        }
+        int ncap = l->cap ? l->cap * 2 : 256;
+        ns_object_t *p = realloc(l->objs, (size_t)ncap * sizeof *p);
+        if (!p)
+            return 1;
+        l->objs = p;
+        l->cap = ncap;
+    }
+    l->objs[l->n++] = *o;
+    return 0;
+}
+
+static void s_on_submit(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns_msg_t *m)
+{
+    ns_err_t err;
+    const char *text;
+    size_t tlen;
+    char source[512], date[16];
+    s_job_t *j = calloc(1, sizeof *j);
+    s_listing_t l = {0};
+    ns_maptask_t *maps = NULL;
+    int nmaps = 0;
+    if (!j) {
+        s_reply_error(c, rid, ridlen, "out of memory");
+        return;
+    }
+    if (ns_mp_get_str(m->root, "jobdef", &text, &tlen, &err) ||
+        ns_mp_get_strz(m->root, "source", source, sizeof source, &err) ||
+        ns_mp_get_strz(m->root, "date", date, sizeof date, &err) ||
+        s_set_vars(j, ns_mp_get(m->root, "vars"), &err))
+        goto fail;
+    int64_t days;
+    if (ns_parse_date(date, strlen(date), &days, &err)) {
+        ns_err_prefix(&err, "bad --date");
+        goto fail;
+    }
+    snprintf(j->date, sizeof j->date, "%s", date);
+    j->text = strndup(text, tlen);
+    j->source = strdup(source);
+    if (!j->text || !j->source) {
+        ns_errf(&err, "out of memory");
+        goto fail;
+    }
+    /* date and yyyymmdd are variables too */
+    char ymd[16];
+    snprintf(ymd, sizeof ymd, "%.4s%.2s%.2s", date, date + 5, date + 8);
+    j->var_names[j->nvars] = strdup("date");
+    j->var_values[j->nvars++] = strdup(date);
+    j->var_names[j->nvars] = strdup("yyyymmdd");
+    j->var_values[j->nvars++] = strdup(ymd);
+    if (s_parse_def(j, &err))
+        goto fail;
+    if (j->def->slices < 1 || j->def->slices > NS_MAX_COLUMNS) {
+        ns_errf(&err, "slices must be between 1 and %d", NS_MAX_COLUMNS);
+        goto fail;
+    }
+    unsigned char rnd[3];
+    FILE *ur = fopen("/dev/urandom", "rb");
+    if (!ur || fread(rnd, 1, 3, ur) != 3) {
+        if (ur)
+            fclose(ur);
+        ns_errf(&err, "cannot read /dev/urandom");
+        goto fail;
+    }
+    fclose(ur);
+    snprintf(j->id, sizeof j->id, "%s-%s-%02x%02x%02x", j->def->name, ymd, rnd[0], rnd[1], rnd[2]);
+    s_init_prefix(j);
+    if (ns_store_list(j->def->input_uri, s_list_fn, &l, &err) < 0)
+        goto fail;
+    if (l.too_many) {
+        ns_errf(&err, "more than 10 million objects under '%s'", j->def->input_uri);
+        goto fail;
+    }
+    if (l.n == 0) {
+        ns_errf(&err, "no input objects under '%s'", j->def->input_uri);
+        goto fail;
+    }
+    bool splittable = j->def->quote < 0 || !j->def->quoted_newlines;
+    if (ns_plan_maps(l.objs, l.n, j->def->split_bytes, splittable, j->def->compression, &maps,
+                     &nmaps, &err))
+        goto fail;
+    j->tasks = calloc(nmaps ? (size_t)nmaps : 1, sizeof *j->tasks);
+    if (!j->tasks) {
+        ns_errf(&err, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < nmaps; i++) {
+        s_task_t *t = &j->tasks[i];
+        t->kind = K_MAP;
+        t->accepted = -1;
+        t->splits = maps[i].splits;
+        t->nsplits = maps[i].nsplits;
+        t->bytes = maps[i].bytes;
+        maps[i].splits = NULL;
+        maps[i].nsplits = 0;
+    }
+    j->nmaps = nmaps;
+    j->state = J_MAP;
+    j->submitted = s_wall();
+    ns_msgb_t rec;
+    s_build_job_record(&rec, j);
+    int rc = s_log(c, &rec);
+    ns_msgb_free(&rec);
+    if (rc) {
+        ns_errf(&err, "coordinator journal unavailable");
+        goto fail;
+    }
+    s_job_t **jobs = realloc(c->jobs, (size_t)(c->njobs + 1) * sizeof *jobs);
+    if (!jobs) {
+        ns_errf(&err, "out of memory");
+        goto fail;
+    }
+    c->jobs = jobs;
+    c->jobs[c->njobs++] = j;
+    ns_plan_free(maps, nmaps);
+    free(l.objs);
+    ns_info("job %s submitted: %d input objects, %d map tasks, prefix %s", j->id, l.n, nmaps,
+            j->prefix);
+    ns_msgb_t b;
+    ns_msgb_init(&b, "REPLY", 2);
+    ns_msgb_bool(&b, "ok", true);
+    ns_msgb_str(&b, "job", j->id);
+    s_reply_rid(c, rid, ridlen, &b);
+    ns_msgb_free(&b);
+    return;
+fail:
+    ns_plan_free(maps, nmaps);
+    free(l.objs);
+    s_free_job(j);
+    ns_warn("submit refused: %s", err.msg);
+    s_reply_error(c, rid, ridlen, err.msg);
+}
+
+static void s_on_status(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns_msg_t *m)
+{
+    char id[NS_PROTO_MAX_ID];
+    ns_err_t err;
+    if (ns_mp_get_strz(m->root, "job", id, sizeof id, &err)) {
+        s_reply_error(c, rid, ridlen, err.msg);
+        return;
+    }
+    s_job_t *j = s_find_job(c, id);
+    if (!j) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "no job '%s'", id);
+        s_reply_error(c, rid, ridlen, msg);
+        return;
+    }
+    if (!strcmp(m->type, "CANCEL") && !s_job_done(j))
+        s_end_job(c, j, J_CANCELLED, "cancelled by request");
+    ns_msgb_t b;
+    ns_msgb_init(&b, "REPLY", 2);
+    ns_msgb_bool(&b, "ok", true);
+    ns_msgb_key(&b, "job");
+    s_pack_job(&b, j, 1);
+    s_reply_rid(c, rid, ridlen, &b);
+    ns_msgb_free(&b);
+}
+
+static void s_on_list(s_coord_t *c, const uint8_t *rid, size_t ridlen)
+{
+    ns_msgb_t b;
+    ns_msgb_init(&b, "REPLY", 3);
+    ns_msgb_bool(&b, "ok", true);
+    ns_msgb_key(&b, "jobs");
+    msgpack_pack_array(&b.pk, (size_t)c->njobs);
+    for (int i = 0; i < c->njobs; i++)
+        s_pack_job(&b, c->jobs[i], 0);
+    ns_msgb_key(&b, "workers");
+    int alive = 0;
+    for (int i = 0; i < c->nworkers; i++)
+        alive += c->workers[i].alive;
+    msgpack_pack_array(&b.pk, (size_t)alive);
+    for (int i = 0; i < c->nworkers; i++) {
+        s_worker_t *w = &c->workers[i];
+        if (!w->alive)
+            continue;
+        msgpack_pack_map(&b.pk, 5);
+        ns_mp_str(&b.pk, "id");
+        ns_mp_str(&b.pk, w->id);
+        ns_mp_str(&b.pk, "pool");
+        ns_mp_str(&b.pk, w->pool);
+        ns_mp_str(&b.pk, "capacity");
+        ns_mp_str(&b.pk, w->capacity);
+        ns_mp_str(&b.pk, "slots");
+        msgpack_pack_int(&b.pk, w->slots);
+        ns_mp_str(&b.pk, "busy");
+        msgpack_pack_int(&b.pk, w->busy);
+    }
+    s_reply_rid(c, rid, ridlen, &b);
+    ns_msgb_free(&b);
+}
+
+/* ------------------------------------------------------------------- loop */
+
+static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const void *data,
+                         size_t len)
+{
+    ns_msg_t m;
+    ns_err_t err;
+    if (ns_msg_decode(&m, data, len, true, &err)) {
+        ns_warn("dropping malformed message (%zu bytes): %s", len, err.msg);
+        return;
+    }
+    int widx = s_find_worker(c, rid, ridlen);
+    if (widx >= 0)
+        c->workers[widx].last_seen = s_mono();
+    const char *t = m.type;
+    if (!strcmp(t, "READY")) {
+        s_on_ready(c, rid, ridlen, &m);
+    } else if (!strcmp(t, "HEARTBEAT") || !strcmp(t, "PROGRESS") || !strcmp(t, "DONE") ||
+               !strcmp(t, "FAILED")) {
+        if (!strcmp(t, "DONE"))
+            s_on_done(c, &m, data, len);
+        else if (!strcmp(t, "FAILED"))
+            s_on_failed(c, &m);
+        else if (!strcmp(t, "PROGRESS"))
+            s_on_progress(c, &m);
+        if (widx < 0 || !c->workers[widx].alive)
+            s_send_simple(c, rid, ridlen, "RESET");
+    } else if (!strcmp(t, "PREEMPTING")) {
+        if (widx >= 0)
+            c->workers[widx].preempting = 1;
+    } else if (!strcmp(t, "DISCONNECT")) {
+        if (widx >= 0)
+            s_lose_worker(c, widx, "disconnected");
+    } else if (!strcmp(t, "SUBMIT")) {
+        s_on_submit(c, rid, ridlen, &m);
+    } else if (!strcmp(t, "STATUS") || !strcmp(t, "CANCEL")) {
+        s_on_status(c, rid, ridlen, &m);
+    } else if (!strcmp(t, "LIST")) {
+        s_on_list(c, rid, ridlen);
+    } else {
+        ns_warn("dropping message of unknown type '%s'", t);
+    }
+    ns_msg_free(&m);
+}
+
+static void s_tick(s_coord_t *c)
+{
+    double now = s_mono();
+    for (int i = 0; i < c->nworkers; i++) {
+        s_worker_t *w = &c->workers[i];
+        if (!w->alive)
+            continue;
+        if ((now - w->last_seen) * 1000 > c->o->liveness_ms) {
+            s_lose_worker(c, i, "heartbeat timeout");
+            continue;
+        }
+        if ((now - w->last_sent) * 1000 >= c->o->heartbeat_ms) {
+            ns_msgb_t b;
+            ns_msgb_init(&b, "HEARTBEAT", 0);
+            s_send(c, i, &b);
+            ns_msgb_free(&b);
+        }
+    }
+    for (int i = 0; i < c->njobs; i++)
+        s_advance(c, c->jobs[i]);
+    s_dispatch(c);
+}
+
+void ns_coord_opts_default(ns_coord_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->bind = "tcp://127.0.0.1:7460";
+    o->journal = "nightshift.journal";
+    o->heartbeat_ms = 1000;
+    o->liveness_ms = 5000;
+    o->speculate_factor = 2.0;
+    o->speculate_min_ms = 10000;
+}
+
+int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
+{
+    s_coord_t c = {.o = opts};
+    int rc = -1;
+    c.replaying = 1;
+    c.journal = ns_journal_open(opts->journal, s_replay_record, &c, err);
+    c.replaying = 0;
+    if (!c.journal)
+        goto out;
+    s_after_replay(&c);
+    ns_info("journal %s: replayed %ld records, %d jobs", opts->journal,
+            ns_journal_replayed(c.journal), c.njobs);
+    c.zctx = zmq_ctx_new();
+    c.router = zmq_socket(c.zctx, ZMQ_ROUTER);
+    int one = 1;
+    if (!c.router || ns_zsock_setup(c.router) ||
+        zmq_setsockopt(c.router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) ||
+        zmq_setsockopt(c.router, ZMQ_ROUTER_HANDOVER, &one, sizeof one)) {
+        ns_errf(err, "cannot create the coordinator socket: %s", zmq_strerror(errno));
+        goto out;
+    }
+    if (zmq_bind(c.router, opts->bind)) {
+        ns_errf(err, "cannot bind '%s': %s", opts->bind, zmq_strerror(errno));
+        goto out;
+    }
+    ns_info("coordinator listening on %s", opts->bind);
+    double last_tick = 0;
+    while (!*opts->stop && !c.failed) {
+        zmq_pollitem_t item = {c.router, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&item, 1, 100);
+        if (n < 0 && errno != EINTR) {
+            ns_errf(err, "poll failed: %s", zmq_strerror(errno));
+            goto out;
+        }
+        for (int burst = 0; n > 0 && burst < 256; burst++) {
+            uint8_t rid[256];
+            int rl = zmq_recv(c.router, rid, sizeof rid, ZMQ_DONTWAIT);
+            if (rl < 0)
+                break;
+            int more = 0;
+            size_t ml = sizeof more;
+            zmq_getsockopt(c.router, ZMQ_RCVMORE, &more, &ml);
+            if (!more || rl > (int)sizeof rid)
+                continue;
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            if (zmq_msg_recv(&msg, c.router, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&msg);
+                continue;
+            }
+            int extra = zmq_msg_more(&msg);
+            if (!extra)
+                s_on_message(&c, rid, (size_t)rl, zmq_msg_data(&msg), zmq_msg_size(&msg));
+            zmq_msg_close(&msg);
+            while (extra) { /* drop multi-frame junk */
+                zmq_msg_t junk;
+                zmq_msg_init(&junk);
+                if (zmq_msg_recv(&junk, c.router, ZMQ_DONTWAIT) < 0) {
+                    zmq_msg_close(&junk);
+                    break;
+                }
+                extra = zmq_msg_more(&junk);
+                zmq_msg_close(&junk);
+                ns_warn("dropping multi-frame message");
+            }
+        }
+        double now = s_mono();
+        if (now - last_tick >= 0.1) {
+            s_tick(&c);
+            last_tick = now;
+        }
+    }
+    if (c.failed) {
+        *err = c.fatal;
+        goto out;
+    }
+    /* Tell workers we are going so they start reconnecting at once. */
+    for (int i = 0; i < c.nworkers; i++)
+        if (c.workers[i].alive) {
+            ns_msgb_t b;
+            ns_msgb_init(&b, "DISCONNECT", 0);
+            s_send(&c, i, &b);
+            ns_msgb_free(&b);
+        }
+    rc = 0;
+out:
+    if (c.router)
+        zmq_close(c.router);
+    if (c.zctx)
+        zmq_ctx_term(c.zctx);
+    ns_journal_close(&c.journal);
+    for (int i = 0; i < c.njobs; i++)
+        s_free_job(c.jobs[i]);
+    free(c.jobs);
+    free(c.workers);
+    return rc;
+}

@@ -1,0 +1,71 @@
+# Shared helpers of the integration tests: a private cluster of real
+# processes (coordinator + workers over TCP on loopback) in a temp dir.
+# Sourced by test_*.sh; NS_BIN (the nightshift binary) and NS_SRC (the
+# source tree) come from ctest.
+set -euo pipefail
+NS_BIN=${NS_BIN:?NS_BIN must point to the nightshift binary}
+NS_SRC=${NS_SRC:?NS_SRC must point to the source tree}
+T=$(mktemp -d /tmp/ns-it.XXXXXX)
+export NIGHTSHIFT_HOME=$T/home
+mkdir -p "$NIGHTSHIFT_HOME" "$T/logs"
+# a free port per test run
+PORT=$(( 20000 + RANDOM % 20000 ))
+while (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; do PORT=$(( PORT + 1 )); done
+export NIGHTSHIFT_COORDINATOR=tcp://127.0.0.1:$PORT
+COORD_PID=
+WORKER_PIDS=()
+LIVENESS=2000
+
+fail() { echo "FAIL: $*" >&2; echo "--- coordinator log tail" >&2; tail -n 40 "$T/logs/coordinator.log" >&2 || true; exit 1; }
+note() { echo "== $*"; }
+
+cleanup() {
+  local rc=$?
+  for p in "${WORKER_PIDS[@]}" $COORD_PID; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ $rc -eq 0 ] && [ -z "${NS_KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
+}
+trap cleanup EXIT
+
+start_coordinator() {
+  "$NS_BIN" coordinator --bind "$NIGHTSHIFT_COORDINATOR" --journal "$T/coordinator.journal" \
+    --heartbeat-ms 500 --liveness-ms $LIVENESS "$@" >>"$T/logs/coordinator.log" 2>&1 &
+  COORD_PID=$!
+  for _ in $(seq 100); do
+    "$NS_BIN" list >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "coordinator did not come up"
+}
+
+start_worker() {
+  local n=${#WORKER_PIDS[@]}
+  "$NS_BIN" worker --connect "$NIGHTSHIFT_COORDINATOR" --heartbeat-ms 500 --liveness-ms $LIVENESS \
+    "$@" >>"$T/logs/worker-$n.log" 2>&1 &
+  WORKER_PIDS+=($!)
+}
+
+wait_workers() { # wait until N workers are registered
+  for _ in $(seq 100); do
+    local c
+    c=$("$NS_BIN" list --json | grep -o '"busy"' | wc -l)
+    [ "$c" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  fail "workers did not register"
+}
+
+json_get() { # json_get KEY < json  (flat string or number value)
+  sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[-0-9.]*\).*/\1/p" | head -n1 | tr -d '"'
+}
+
+manifest_urls() { # manifest_urls MANIFEST_PATH -> paths in order
+  grep -o '"url":"[^"]*"' "$1" | sed 's/"url":"file:\/\///; s/"$//'
+}
+
+# Decompressed content of every load file of a manifest, in manifest order.
+manifest_content() {
+  manifest_urls "$1" | while read -r f; do zstd -dcq "$f"; done
+}
+
+uri_path() { echo "${1#file://}"; }

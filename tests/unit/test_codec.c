@@ -1,0 +1,452 @@
+/*
+ * Tests of ns_codec: gzip (single and multi-member) and zstd round trips,
+ * truncated and corrupt inputs reported as errors, the compression-bomb
+ * guard, and codec choice by name.
+ */
+#include "ns_codec.h"
+#include "ns_test_util.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <zlib.h>
+#include <zstd.h>
+
+/* Deterministic, moderately compressible test bytes. */
+static char *s_make_data(size_t n, unsigned seed)
+{
+    char *p = malloc(n ? n : 1);
+    cr_assert(p);
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        p[i] = (x >> 24) % 7 == 0 ? (char)('a' + (x >> 8) % 26) : (char)('0' + (i % 10));
+    }
+    return p;
+}
+
+/* One gzip member of src, appended to *out. */
+static void s_gzip_append(const char *src, size_t n, char **out, size_t *outlen)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&zs, (uLong)n) + 64;
+    *out = realloc(*out, *outlen + cap);
+    cr_assert(*out);
+    zs.next_in = (Bytef *)src;
+    zs.avail_in = (uInt)n;
+    zs.next_out = (Bytef *)*out + *outlen;
+    zs.avail_out = (uInt)cap;
+    cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    *outlen += cap - zs.avail_out;
+    deflateEnd(&zs);
+}
+
+/* Reads r to its end with reads of at most step bytes; returns the bytes
+ * (or NULL with err set on failure) and closes r. */
+static char *s_read_all(ns_reader_t *r, size_t step, size_t *outlen, ns_err_t *err)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    for (;;) {
+        if (cap - len < step) {
+            cap = cap * 2 + step;
+            buf = realloc(buf, cap);
+            cr_assert(buf);
+        }
+        ssize_t got = ns_reader_read(r, buf + len, step, err);
+        if (got < 0) {
+            free(buf);
+            ns_reader_close(&r);
+            return NULL;
+        }
+        if (got == 0)
+            break;
+        cr_assert(got <= (ssize_t)step);
+        len += (size_t)got;
+    }
+    ns_reader_close(&r);
+    cr_assert_null(r);
+    *outlen = len;
+    return buf;
+}
+
+static char *s_decode(const char *comp, size_t clen, ns_codec_t codec, size_t chunk, size_t step,
+                      double ratio, size_t *outlen, ns_err_t *err)
+{
+    ns_reader_t *src = ns_test_mem_reader(comp, clen, chunk);
+    cr_assert(src);
+    ns_reader_t *r = ns_codec_reader(src, codec, ratio, err);
+    cr_assert(r, "%s", err->msg);
+    return s_read_all(r, step, outlen, err);
+}
+
+Test(codec, names)
+{
+    cr_assert_eq(ns_codec_from_name("s3://b/x/part-0001.csv.gz"), NS_CODEC_GZIP);
+    cr_assert_eq(ns_codec_from_name("/a/b.GZIP"), NS_CODEC_GZIP);
+    cr_assert_eq(ns_codec_from_name("file:///a/b.zst"), NS_CODEC_ZSTD);
+    cr_assert_eq(ns_codec_from_name("b.zstd"), NS_CODEC_ZSTD);
+    cr_assert_eq(ns_codec_from_name("b.csv"), NS_CODEC_NONE);
+    cr_assert_eq(ns_codec_from_name("gz"), NS_CODEC_NONE);
+    cr_assert_eq(ns_codec_from_name("b.gz.csv"), NS_CODEC_NONE);
+    cr_assert_str_eq(ns_codec_name(NS_CODEC_GZIP), "gzip");
+    cr_assert_str_eq(ns_codec_name(NS_CODEC_ZSTD), "zstd");
+    cr_assert_str_eq(ns_codec_name(NS_CODEC_NONE), "none");
+}
+
+Test(codec, none_returns_source)
+{
+    ns_err_t err = {""};
+    ns_reader_t *src = ns_test_mem_reader("abc", 3, 0);
+    ns_reader_t *r = ns_codec_reader(src, NS_CODEC_NONE, 10, &err);
+    cr_assert_eq(r, src);
+    ns_reader_close(&r);
+}
+
+Test(codec, gzip_single_member)
+{
+    const size_t n = 3 * 1024 * 1024 + 17;
+    char *data = s_make_data(n, 1);
+    char *comp = NULL;
+    size_t clen = 0;
+    s_gzip_append(data, n, &comp, &clen);
+    /* source chunks and read sizes both smaller and larger than the codec's buffers */
+    size_t chunks[] = {0, 1000, 7};
+    size_t steps[] = {1 << 20, 4096, 1};
+    for (int c = 0; c < 3; c++) {
+        for (int s = 0; s < 3; s++) {
+            if ((chunks[c] == 7 || steps[s] == 1) && !(chunks[c] == 7 && steps[s] == 1))
+                continue; /* the byte-at-a-time runs are slow: do one */
+            ns_err_t err = {""};
+            size_t olen = 0;
+            char *out = s_decode(comp, clen, NS_CODEC_GZIP, chunks[c], steps[s], 100, &olen, &err);
+            cr_assert(out, "chunk %zu step %zu: %s", chunks[c], steps[s], err.msg);
+            cr_assert_eq(olen, n);
+            cr_assert(memcmp(out, data, n) == 0);
+            free(out);
+            if (chunks[c] == 7)
+                break;
+        }
+    }
+    free(comp);
+    free(data);
+}
+
+Test(codec, gzip_multi_member)
+{
+    /* three members, one empty, like `cat a.gz empty.gz b.gz` */
+    size_t n1 = 500000, n2 = 0, n3 = 700001;
+    char *d1 = s_make_data(n1, 2), *d3 = s_make_data(n3, 3);
+    char *comp = NULL;
+    size_t clen = 0;
+    s_gzip_append(d1, n1, &comp, &clen);
+    s_gzip_append("", n2, &comp, &clen);
+    s_gzip_append(d3, n3, &comp, &clen);
+    size_t chunks[] = {0, 333, 1};
+    for (int c = 0; c < 3; c++) {
+        ns_err_t err = {""};
+        size_t olen = 0;
+        char *out = s_decode(comp, clen, NS_CODEC_GZIP, chunks[c], 65536, 0, &olen, &err);
+        cr_assert(out, "%s", err.msg);
+        cr_assert_eq(olen, n1 + n3, "chunk %zu: got %zu bytes", chunks[c], olen);
+        cr_assert(memcmp(out, d1, n1) == 0);
+        cr_assert(memcmp(out + n1, d3, n3) == 0);
+        free(out);
+    }
+    free(comp);
+    free(d1);
+    free(d3);
+}
+
+Test(codec, gzip_empty_input_is_empty)
+{
+    ns_err_t err = {""};
+    size_t olen = 99;
+    char *out = s_decode("", 0, NS_CODEC_GZIP, 0, 100, 10, &olen, &err);
+    cr_assert(out, "%s", err.msg);
+    cr_assert_eq(olen, 0);
+    free(out);
+}
+
+Test(codec, gzip_truncated_is_error)
+{
+    size_t n = 300000;
+    char *data = s_make_data(n, 4);
+    char *comp = NULL;
+    size_t clen = 0;
+    s_gzip_append(data, n, &comp, &clen);
+    s_gzip_append(data, n, &comp, &clen);
+    size_t one = clen / 2;
+    /* cut inside the deflate data, inside the 8-byte trailer, inside the
+     * second member's header and body */
+    size_t cuts[] = {5, one / 2, one - 4, one - 1, one + 3, one + 100, clen - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        ns_err_t err = {""};
+        size_t olen = 0;
+        char *out = s_decode(comp, cuts[i], NS_CODEC_GZIP, 0, 65536, 0, &olen, &err);
+        cr_assert_null(out, "cut at %zu of %zu read without error", cuts[i], clen);
+        cr_assert(strstr(err.msg, "truncated gzip stream"), "cut %zu: %s", cuts[i], err.msg);
+    }
+    free(comp);
+    free(data);
+}
+
+Test(codec, gzip_corrupt_is_error)
+{
+    size_t n = 100000;
+    char *data = s_make_data(n, 5);
+    char *comp = NULL;
+    size_t clen = 0;
+    s_gzip_append(data, n, &comp, &clen);
+    comp[clen - 6] ^= 0x55; /* CRC */
+    ns_err_t err = {""};
+    size_t olen = 0;
+    char *out = s_decode(comp, clen, NS_CODEC_GZIP, 0, 65536, 0, &olen, &err);
+    cr_assert_null(out);
+    cr_assert(strstr(err.msg, "corrupt gzip stream"), "%s", err.msg);
+
+    /* trailing garbage after a complete member */
+    comp[clen - 6] ^= 0x55;
+    comp = realloc(comp, clen + 4);
+    memcpy(comp + clen, "junk", 4);
+    out = s_decode(comp, clen + 4, NS_CODEC_GZIP, 0, 65536, 0, &olen, &err);
+    cr_assert_null(out);
+    cr_assert(strstr(err.msg, "corrupt gzip stream"), "%s", err.msg);
+    free(comp);
+    free(data);
+}
+
+Test(codec, source_error_propagates)
+{
+    size_t n = 200000;
+    char *data = s_make_data(n, 6);
+    char *comp = NULL;
+    size_t clen = 0;
+    s_gzip_append(data, n, &comp, &clen);
+    ns_err_t err = {""};
+    ns_reader_t *src = ns_test_mem_reader_ex(comp, clen, 0, clen / 2);
+    ns_reader_t *r = ns_codec_reader(src, NS_CODEC_GZIP, 0, &err);
+    cr_assert(r);
+    size_t olen = 0;
+    char *out = s_read_all(r, 65536, &olen, &err);
+    cr_assert_null(out);
+    cr_assert(strstr(err.msg, "injected failure"), "%s", err.msg);
+    free(comp);
+    free(data);
+}
+
+/* Compresses data through ns_codec_zstd_writer into sink, writing in
+ * pieces of `piece` bytes. */
+static void s_zstd_write(const char *data, size_t n, size_t piece, ns_test_sink_t *sink)
+{
+    ns_err_t err = {""};
+    ns_writer_t *w = ns_codec_zstd_writer(ns_test_mem_writer(sink), 3, &err);
+    cr_assert(w, "%s", err.msg);
+    for (size_t off = 0; off < n; off += piece) {
+        size_t k = n - off < piece ? n - off : piece;
+        cr_assert_eq(ns_writer_write(w, data + off, k, &err), 0, "%s", err.msg);
+    }
+    cr_assert_eq(ns_writer_size(w), n);
+    cr_assert_leq(ns_codec_compressed_size(w), n + 1024);
+    cr_assert_eq(ns_writer_commit(&w, &err), 0, "%s", err.msg);
+    cr_assert_null(w);
+    cr_assert(sink->committed);
+    cr_assert(!sink->aborted);
+}
+
+Test(codec, zstd_round_trip)
+{
+    const size_t n = 5 * 1024 * 1024 + 3;
+    char *data = s_make_data(n, 7);
+    ns_test_sink_t sink = {0};
+    s_zstd_write(data, n, 100000, &sink);
+    cr_assert_lt(sink.len, n / 2, "compressed %zu of %zu", sink.len, n);
+    /* the frame is a standard one */
+    unsigned long long fsz = ZSTD_getFrameContentSize(sink.data, sink.len);
+    cr_assert(fsz == ZSTD_CONTENTSIZE_UNKNOWN || fsz == n);
+
+    size_t chunks[] = {0, 4096, 13};
+    for (int c = 0; c < 3; c++) {
+        ns_err_t err = {""};
+        size_t olen = 0;
+        char *out = s_decode(sink.data, sink.len, NS_CODEC_ZSTD, chunks[c],
+                             c == 2 ? 100 : 1 << 20, 100, &olen, &err);
+        cr_assert(out, "%s", err.msg);
+        cr_assert_eq(olen, n);
+        cr_assert(memcmp(out, data, n) == 0);
+        free(out);
+    }
+    free(sink.data);
+    free(data);
+}
+
+Test(codec, zstd_multi_frame_and_empty)
+{
+    size_t n1 = 400000, n2 = 123457;
+    char *d1 = s_make_data(n1, 8), *d2 = s_make_data(n2, 9);
+    ns_test_sink_t a = {0}, e = {0}, b = {0};
+    s_zstd_write(d1, n1, 7777, &a);
+    s_zstd_write("", 0, 1, &e);
+    cr_assert_gt(e.len, 0); /* an empty frame still has a header */
+    s_zstd_write(d2, n2, n2, &b);
+    size_t clen = a.len + e.len + b.len;
+    char *comp = malloc(clen);
+    memcpy(comp, a.data, a.len);
+    memcpy(comp + a.len, e.data, e.len);
+    memcpy(comp + a.len + e.len, b.data, b.len);
+    ns_err_t err = {""};
+    size_t olen = 0;
+    char *out = s_decode(comp, clen, NS_CODEC_ZSTD, 1000, 65536, 0, &olen, &err);
+    cr_assert(out, "%s", err.msg);
+    cr_assert_eq(olen, n1 + n2);
+    cr_assert(memcmp(out, d1, n1) == 0);
+    cr_assert(memcmp(out + n1, d2, n2) == 0);
+    free(out);
+
+    out = s_decode(e.data, e.len, NS_CODEC_ZSTD, 0, 65536, 0, &olen, &err);
+    cr_assert(out, "%s", err.msg);
+    cr_assert_eq(olen, 0);
+    free(out);
+    out = s_decode("", 0, NS_CODEC_ZSTD, 0, 65536, 0, &olen, &err);
+    cr_assert(out, "%s", err.msg);
+    cr_assert_eq(olen, 0);
+    free(out);
+
+    free(comp);
+    free(a.data);
+    free(e.data);
+    free(b.data);
+    free(d1);
+    free(d2);
+}
+
+Test(codec, zstd_truncated_and_corrupt_are_errors)
+{
+    size_t n = 600000;
+    char *data = s_make_data(n, 10);
+    ns_test_sink_t s = {0};
+    s_zstd_write(data, n, n, &s);
+    size_t cuts[] = {1, 4, 10, s.len / 2, s.len - 4, s.len - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        ns_err_t err = {""};
+        size_t olen = 0;
+        char *out = s_decode(s.data, cuts[i], NS_CODEC_ZSTD, 0, 65536, 0, &olen, &err);
+        cr_assert_null(out, "cut at %zu of %zu read without error", cuts[i], s.len);
+        cr_assert(strstr(err.msg, "truncated zstd stream"), "cut %zu: %s", cuts[i], err.msg);
+    }
+    s.data[s.len - 2] ^= 0x21; /* checksum */
+    ns_err_t err = {""};
+    size_t olen = 0;
+    char *out = s_decode(s.data, s.len, NS_CODEC_ZSTD, 0, 65536, 0, &olen, &err);
+    cr_assert_null(out);
+    cr_assert(strstr(err.msg, "corrupt zstd stream"), "%s", err.msg);
+    free(s.data);
+    free(data);
+}
+
+Test(codec, zstd_writer_abort_aborts_destination)
+{
+    ns_test_sink_t s = {0};
+    ns_err_t err = {""};
+    ns_writer_t *w = ns_codec_zstd_writer(ns_test_mem_writer(&s), 1, &err);
+    cr_assert(w);
+    cr_assert_eq(ns_writer_write(w, "hello", 5, &err), 0);
+    ns_writer_abort(&w);
+    cr_assert_null(w);
+    cr_assert(s.aborted);
+    cr_assert(!s.committed);
+    ns_writer_abort(&w); /* NULL is fine */
+    free(s.data);
+
+    ns_test_sink_t s2 = {0};
+    w = ns_codec_zstd_writer(ns_test_mem_writer(&s2), 0, &err);
+    cr_assert_null(w);
+    cr_assert(strstr(err.msg, "level"), "%s", err.msg);
+    cr_assert(s2.aborted);
+}
+
+Test(codec, zstd_writer_destination_failure)
+{
+    ns_test_sink_t s = {.fail_at = 1000};
+    ns_err_t err = {""};
+    ns_writer_t *w = ns_codec_zstd_writer(ns_test_mem_writer(&s), 1, &err);
+    cr_assert(w);
+    size_t n = 2 * 1024 * 1024;
+    char *data = s_make_data(n, 11);
+    int rc = ns_writer_write(w, data, n, &err);
+    if (rc == 0)
+        rc = ns_writer_commit(&w, &err);
+    else
+        cr_assert_eq(ns_writer_commit(&w, &err), -1);
+    cr_assert_eq(rc, -1);
+    cr_assert_null(w);
+    cr_assert(strstr(err.msg, "injected failure") || strstr(err.msg, "earlier error"), "%s",
+              err.msg);
+    cr_assert(s.aborted);
+    cr_assert(!s.committed);
+    free(s.data);
+    free(data);
+}
+
+static void s_bomb(ns_codec_t codec)
+{
+    /* 80 MiB of zeros compresses to well under 1 MiB */
+    size_t n = 80u * 1024 * 1024;
+    char *zeros = calloc(1, n);
+    cr_assert(zeros);
+    char *comp = NULL;
+    size_t clen = 0;
+    ns_test_sink_t s = {0};
+    if (codec == NS_CODEC_GZIP) {
+        s_gzip_append(zeros, n, &comp, &clen);
+    } else {
+        s_zstd_write(zeros, n, 1 << 20, &s);
+        comp = s.data;
+        clen = s.len;
+    }
+    free(zeros);
+    cr_assert_lt(clen, 1024 * 1024);
+
+    /* ratio 2: 80 MiB > 2 * clen + 64 MiB, so the guard trips */
+    ns_err_t err = {""};
+    size_t olen = 0;
+    char *out = s_decode(comp, clen, codec, 0, 1 << 20, 2, &olen, &err);
+    cr_assert_null(out, "the bomb guard did not trip");
+    cr_assert(strstr(err.msg, "compression bomb"), "%s", err.msg);
+
+    /* a ratio large enough, or no guard, reads it all */
+    out = s_decode(comp, clen, codec, 0, 1 << 20, 100000, &olen, &err);
+    cr_assert(out, "%s", err.msg);
+    cr_assert_eq(olen, n);
+    free(out);
+    out = s_decode(comp, clen, codec, 0, 1 << 20, 0, &olen, &err);
+    cr_assert(out, "%s", err.msg);
+    cr_assert_eq(olen, n);
+    free(out);
+    free(comp);
+}
+
+Test(codec, bomb_guard_gzip)
+{
+    s_bomb(NS_CODEC_GZIP);
+}
+
+Test(codec, bomb_guard_zstd)
+{
+    s_bomb(NS_CODEC_ZSTD);
+}
+
+Test(codec, read_after_error_fails)
+{
+    ns_err_t err = {""};
+    ns_reader_t *r = ns_codec_reader(ns_test_mem_reader("not gzip at all", 15, 0), NS_CODEC_GZIP,
+                                     0, &err);
+    cr_assert(r);
+    char buf[64];
+    cr_assert_eq(ns_reader_read(r, buf, sizeof buf, &err), -1);
+    cr_assert_eq(ns_reader_read(r, buf, sizeof buf, &err), -1);
+    ns_reader_close(&r);
+    cr_assert_null(r);
+}

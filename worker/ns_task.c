@@ -1,0 +1,874 @@
+/*
+ * ns_task: one map or reduce attempt (see ns_task.h).
+ *
+ * The map loop is the hot path of the whole system: per record it parses
+ * the typed input columns, evaluates the filter on the raw text, computes
+ * the output values, encodes the row once (key + fields) and copies it into
+ * the sorter's arena. Nothing is allocated per record: strings produced by
+ * transforms go into a scratch buffer reset per record.
+ */
+#include "ns_task.h"
+
+#include "ns_codec.h"
+#include "ns_delim.h"
+#include "ns_job.h"
+#include "ns_loadfile.h"
+#include "ns_log.h"
+#include "ns_merge.h"
+#include "ns_row.h"
+#include "ns_run.h"
+#include "ns_sorter.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define S_RUN_BUF (256 * 1024)
+#define S_REJECT_RAW_MAX 4096
+
+/* ------------------------------------------------------------ parsing */
+
+static int s_parse_input(ns_task_input_t *in, const msgpack_object *o)
+{
+    memset(in, 0, sizeof *in);
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 5)
+        return -1;
+    const msgpack_object *a = o->via.array.ptr;
+    char uri[NS_URI_MAX];
+    int64_t off, len, size, codec;
+    if (ns_mp_strz(&a[0], uri, sizeof uri) || ns_mp_int(&a[1], &off) || ns_mp_int(&a[2], &len) ||
+        ns_mp_int(&a[3], &size) || ns_mp_int(&a[4], &codec) || off < 0 || len < -1 ||
+        size < 0 || codec < 0 || codec > NS_CODEC_ZSTD)
+        return -1;
+    in->uri = strdup(uri);
+    if (!in->uri)
+        return -1;
+    in->offset = (uint64_t)off;
+    in->length = len;
+    in->size = (uint64_t)size;
+    in->codec = (int)codec;
+    return 0;
+}
+
+int ns_task_parse(ns_task_t *t, const msgpack_object *r, ns_err_t *err)
+{
+    memset(t, 0, sizeof *t);
+    char kind[16];
+    const char *text;
+    size_t tlen;
+    int64_t parts;
+    if (ns_mp_get_strz(r, "job", t->job, sizeof t->job, err) ||
+        ns_mp_get_int(r, "task", &t->task, err) || ns_mp_get_int(r, "attempt", &t->attempt, err) ||
+        ns_mp_get_strz(r, "kind", kind, sizeof kind, err) ||
+        ns_mp_get_str(r, "jobdef", &text, &tlen, err) ||
+        ns_mp_get_strz(r, "source", t->source, sizeof t->source, err) ||
+        ns_mp_get_strz(r, "date", t->date, sizeof t->date, err) ||
+        ns_mp_get_strz(r, "prefix", t->prefix, sizeof t->prefix, err) ||
+        ns_mp_get_int(r, "partitions", &parts, err))
+        goto fail;
+    if (parts < 1 || parts > NS_MAX_COLUMNS) {
+        ns_errf(err, "bad partition count %lld", (long long)parts);
+        goto fail;
+    }
+    t->partitions = (int)parts;
+    t->jobdef = strndup(text, tlen);
+    if (!t->jobdef) {
+        ns_errf(err, "out of memory");
+        goto fail;
+    }
+    const msgpack_object *vars = ns_mp_get(r, "vars");
+    if (vars && vars->type == MSGPACK_OBJECT_MAP) {
+        for (uint32_t i = 0; i < vars->via.map.size && t->nvars < NS_TASK_MAX_VARS; i++) {
+            char k[128], v[NS_URI_MAX];
+            if (ns_mp_strz(&vars->via.map.ptr[i].key, k, sizeof k) ||
+                ns_mp_strz(&vars->via.map.ptr[i].val, v, sizeof v)) {
+                ns_errf(err, "bad vars");
+                goto fail;
+            }
+            t->var_names[t->nvars] = strdup(k);
+            t->var_values[t->nvars] = strdup(v);
+            t->nvars++;
+        }
+    }
+    if (!strcmp(kind, "map")) {
+        t->is_map = 1;
+        const msgpack_object *items;
+        uint32_t n;
+        if (ns_mp_get_array(r, "inputs", &items, &n, err))
+            goto fail;
+        t->inputs = calloc(n ? n : 1, sizeof *t->inputs);
+        if (!t->inputs) {
+            ns_errf(err, "out of memory");
+            goto fail;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (s_parse_input(&t->inputs[i], &items[i])) {
+                ns_errf(err, "bad input %u", i);
+                goto fail;
+            }
+            t->ninputs++;
+        }
+    } else if (!strcmp(kind, "reduce")) {
+        int64_t part, files, in_bytes;
+        const msgpack_object *items;
+        uint32_t n;
+        if (ns_mp_get_int(r, "partition", &part, err) || ns_mp_get_int(r, "files", &files, err) ||
+            ns_mp_get_int(r, "in_bytes", &in_bytes, err) ||
+            ns_mp_get_array(r, "runs", &items, &n, err))
+            goto fail;
+        if (part < 0 || part >= parts || files < 1 || files > 100000 || in_bytes < 0) {
+            ns_errf(err, "bad reduce parameters");
+            goto fail;
+        }
+        t->partition = (int)part;
+        t->files = (int)files;
+        t->in_bytes = (uint64_t)in_bytes;
+        t->runs = calloc(n ? n : 1, sizeof *t->runs);
+        if (!t->runs) {
+            ns_errf(err, "out of memory");
+            goto fail;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            char uri[NS_URI_MAX];
+            if (ns_mp_strz(&items[i], uri, sizeof uri)) {
+                ns_errf(err, "bad run %u", i);
+                goto fail;
+            }
+            t->runs[i] = strdup(uri);
+            if (!t->runs[i]) {
+                ns_errf(err, "out of memory");
+                goto fail;
+            }
+            t->nruns++;
+        }
+    } else {
+        ns_errf(err, "unknown task kind '%s'", kind);
+        goto fail;
+    }
+    return 0;
+fail:
+    ns_task_free(t);
+    return -1;
+}
+
+void ns_task_free(ns_task_t *t)
+{
+    if (!t)
+        return;
+    free(t->jobdef);
+    for (int i = 0; i < t->nvars; i++) {
+        free(t->var_names[i]);
+        free(t->var_values[i]);
+    }
+    for (int i = 0; i < t->ninputs; i++)
+        free(t->inputs[i].uri);
+    free(t->inputs);
+    for (int i = 0; i < t->nruns; i++)
+        free(t->runs[i]);
+    free(t->runs);
+    memset(t, 0, sizeof *t);
+}
+
+static ns_job_t *s_job(const ns_task_t *t, ns_err_t *err)
+{
+    ns_var_t vars[NS_TASK_MAX_VARS];
+    for (int i = 0; i < t->nvars; i++) {
+        vars[i].name = t->var_names[i];
+        vars[i].value = t->var_values[i];
+    }
+    return ns_job_parse(t->jobdef, strlen(t->jobdef), t->source, vars, t->nvars, err);
+}
+
+/* ---------------------------------------------------------------- map */
+
+typedef struct {
+    const ns_task_t *task;
+    const ns_task_ctx_t *ctx;
+    ns_job_t *job;
+    ns_value_t *in;           /* typed input values (nin) */
+    ns_value_t *out;          /* output values (nout) */
+    ns_value_t *consts;       /* parsed constants per output column */
+    ns_buf_t scratch;         /* strings made by transforms, per record */
+    ns_buf_t row;             /* the encoded row */
+    ns_buf_t key;             /* the distribution key */
+    ns_sorter_t *sorter;
+    ns_writer_t *rejects;     /* opened at the first reject */
+    char rejects_uri[NS_URI_MAX];
+    ns_task_counters_t c;
+    uint64_t next_progress;
+} s_map_t;
+
+static int s_run_name(void *arg, int partition, int run_no, char *uri)
+{
+    const ns_task_t *t = arg;
+    char key[128];
+    snprintf(key, sizeof key, "_tmp/m%05lld-a%lld/p%04d-r%04d.run.zst", (long long)t->task,
+             (long long)t->attempt, partition, run_no);
+    return ns_uri_join(uri, t->prefix, key);
+}
+
+static int s_reject(s_map_t *m, const char *uri, uint64_t offset, const char *reason,
+                    const char *raw, size_t rawlen, ns_err_t *err)
+{
+    m->c.rejects++;
+    if (!m->rejects) {
+        char key[128];
+        snprintf(key, sizeof key, "rejects/m%05lld-a%lld.txt", (long long)m->task->task,
+                 (long long)m->task->attempt);
+        if (ns_uri_join(m->rejects_uri, m->task->prefix, key))
+            return ns_errf(err, "rejects uri too long");
+        m->rejects = ns_store_open_write(m->rejects_uri, err);
+        if (!m->rejects)
+            return -1;
+    }
+    /* A rejects file is itself a load file: object|offset|reason|raw. */
+    if (rawlen > S_REJECT_RAW_MAX)
+        rawlen = S_REJECT_RAW_MAX;
+    while (rawlen && (raw[rawlen - 1] == '\n' || raw[rawlen - 1] == '\r'))
+        rawlen--;
+    size_t ul = strlen(uri), rl = strlen(reason);
+    size_t cap = 2 * (ul + rl + rawlen) + 64;
+    char *line = malloc(cap);
+    if (!line)
+        return ns_errf(err, "out of memory");
+    size_t n = ns_loadfile_escape(uri, ul, line);
+    n += (size_t)snprintf(line + n, cap - n, "|%llu|", (unsigned long long)offset);
+    n += ns_loadfile_escape(reason, rl, line + n);
+    line[n++] = '|';
+    n += ns_loadfile_escape(raw, rawlen, line + n);
+    line[n++] = '\n';
+    int rc = ns_writer_write(m->rejects, line, n, err);
+    free(line);
+    return rc;
+}
+
+static int64_t s_pow10(int n)
+{
+    int64_t p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+static int64_t s_rescale(int64_t v, int from, int to)
+{
+    if (to >= from)
+        return v * s_pow10(to - from);
+    int64_t d = s_pow10(from - to);
+    int64_t q = v / d, r = v % d;
+    if (2 * (r < 0 ? -r : r) >= d)
+        q += v < 0 ? -1 : 1;
+    return q;
+}
+
+/* Computes output column k into m->out[k]; returns 0, or -1 with a reason. */
+static int s_eval(s_map_t *m, int k, ns_err_t *why)
+{
+    const ns_outcol_t *oc = &m->job->out[k];
+    ns_value_t *v = &m->out[k];
+    memset(v, 0, sizeof *v);
+    switch (oc->fn) {
+    case NS_FN_COLUMN: {
+        const ns_incol_t *ic = &m->job->in[oc->args[0]];
+        *v = m->in[oc->args[0]];
+        if (!v->null && oc->type.type == NS_T_DECIMAL) {
+            if (ic->type.type == NS_T_INT)
+                v->i = v->i * s_pow10(oc->type.scale);
+            else if (ic->type.type == NS_T_DECIMAL && ic->type.scale != oc->type.scale)
+                v->i = s_rescale(v->i, ic->type.scale, oc->type.scale);
+        }
+        break;
+    }
+    case NS_FN_CONST:
+        *v = m->consts[k];
+        break;
+    case NS_FN_TO_UTC: {
+        const ns_value_t *ts = &m->in[oc->args[0]];
+        const ns_value_t *off = &m->in[oc->args[1]];
+        if (ts->null || off->null) {
+            v->null = true;
+            break;
+        }
+        int secs;
+        if (ns_parse_utc_offset(off->s, off->len, &secs, why))
+            return -1;
+        v->i = ts->i - (int64_t)secs * 1000000;
+        break;
+    }
+    case NS_FN_COALESCE:
+        v->null = true;
+        for (int a = 0; a < oc->nargs; a++)
+            if (!m->in[oc->args[a]].null) {
+                *v = m->in[oc->args[a]];
+                break;
+            }
+        break;
+    case NS_FN_UPPER:
+    case NS_FN_TRIM: {
+        const ns_value_t *s = &m->in[oc->args[0]];
+        if (s->null) {
+            v->null = true;
+            break;
+        }
+        const char *p = s->s;
+        uint32_t n = s->len;
+        if (oc->fn == NS_FN_TRIM) {
+            while (n && isspace((unsigned char)*p)) {
+                p++;
+                n--;
+            }
+            while (n && isspace((unsigned char)p[n - 1]))
+                n--;
+            v->s = p;
+            v->len = n;
+            break;
+        }
+        size_t at = m->scratch.len;
+        /* values point into scratch, so it must never move while a record
+         * is built: it was sized up front and may not grow here */
+        if (m->scratch.len + n + 1 > m->scratch.cap)
+            return ns_errf(why, "transformed values longer than %zu bytes", m->scratch.cap);
+        char *dst = ns_buf_reserve(&m->scratch, n);
+        if (!dst)
+            return ns_errf(why, "value too long");
+        for (uint32_t i = 0; i < n; i++)
+            dst[i] = (char)toupper((unsigned char)p[i]);
+        m->scratch.len += n;
+        v->s = m->scratch.data + at; 
+        v->len = n;
+        break;
+    }
+    }
+    if (v->null && oc->required)
+        return ns_errf(why, "column '%s' is required", oc->name);
+    return 0;
+}
+
+static int s_type_value(const ns_coltype_t *t, const char *s, size_t n, ns_value_t *v,
+                        ns_err_t *why)
+{
+    memset(v, 0, sizeof *v);
+    if (n == 0) {
+        v->null = true;
+        return 0;
+    }
+    switch (t->type) {
+    case NS_T_STRING:
+        v->s = s;
+        v->len = (uint32_t)n;
+        return 0;
+    case NS_T_INT:
+        return ns_parse_int(s, n, &v->i, why);
+    case NS_T_DECIMAL:
+        return ns_parse_decimal(s, n, t->scale, &v->i, why);
+    case NS_T_DATE:
+        return ns_parse_date(s, n, &v->i, why);
+    case NS_T_TIMESTAMP:
+        return ns_parse_timestamp(s, n, &v->i, why);
+    case NS_T_BOOL:
+        return ns_parse_bool(s, n, &v->i, why);
+    }
+    return ns_errf(why, "unknown type");
+}
+
+static int s_filter_ok(const s_map_t *m, const ns_record_t *rec)
+{
+    for (int i = 0; i < m->job->nfilter; i++) {
+        const ns_cond_t *c = &m->job->filter[i];
+        const ns_field_t *f = &rec->fields[c->column];
+        int isnull = f->len == 0, hit = 0;
+        switch (c->op) {
+        case NS_OP_NULL:
+            if (!isnull) return 0;
+            continue;
+        case NS_OP_NOT_NULL:
+            if (isnull) return 0;
+            continue;
+        default:
+            break;
+        }
+        for (int k = 0; k < c->nvalues && !hit; k++)
+            hit = strlen(c->values[k]) == f->len && !memcmp(c->values[k], f->p, f->len);
+        int want = c->op == NS_OP_EQ || c->op == NS_OP_IN;
+        if (hit != want)
+            return 0;
+    }
+    return 1;
+}
+
+static void s_progress(s_map_t *m, uint64_t bytes_base, uint64_t bytes_now)
+{
+    if (!m->ctx->progress)
+        return;
+    m->c.bytes_in = bytes_base + bytes_now;
+    m->ctx->progress(m->ctx->arg, &m->c);
+}
+
+/* One record: 0 done (kept, filtered or rejected), -1 fatal error. */
+static int s_map_record(s_map_t *m, const ns_task_input_t *in, const ns_record_t *rec,
+                        ns_err_t *err)
+{
+    ns_err_t why;
+    const ns_job_t *j = m->job;
+    m->c.rows_in++;
+    if (rec->nfields != j->nin) {
+        snprintf(why.msg, sizeof why.msg, "expected %d fields, found %d", j->nin, rec->nfields);
+        return s_reject(m, in->uri, rec->offset, why.msg, rec->raw, rec->raw_len, err);
+    }
+    if (!s_filter_ok(m, rec)) {
+        m->c.filtered++;
+        return 0;
+    }
+    for (int i = 0; i < j->nin; i++) {
+        if (s_type_value(&j->in[i].type, rec->fields[i].p, rec->fields[i].len, &m->in[i], &why)) {
+            char reason[NS_ERR_MAX + 128];
+            snprintf(reason, sizeof reason, "column '%s': %s", j->in[i].name, why.msg);
+            return s_reject(m, in->uri, rec->offset, reason, rec->raw, rec->raw_len, err);
+        }
+    }
+    ns_buf_reset(&m->scratch);
+    for (int k = 0; k < j->nout; k++)
+        if (s_eval(m, k, &why))
+            return s_reject(m, in->uri, rec->offset, why.msg, rec->raw, rec->raw_len, err);
+    ns_buf_reset(&m->key);
+    ns_buf_reset(&m->row);
+    if (ns_key_encode(&m->key, j->out_types, m->out, j->dist_key, j->ndist) ||
+        ns_row_encode(&m->row, j->out_types, m->out, j->nout, j->sort_key, j->nsort))
+        return s_reject(m, in->uri, rec->offset, "row or key too large", rec->raw, rec->raw_len,
+                        err);
+    int part = (int)(XXH64(m->key.data, m->key.len, 0) % (uint64_t)m->task->partitions);
+    m->c.rows_out++;
+    return ns_sorter_add(m->sorter, part, (const uint8_t *)m->row.data, m->row.len, err);
+}
+
+static int s_map_input(s_map_t *m, const ns_task_input_t *in, uint64_t bytes_base, ns_err_t *err)
+{
+    const ns_job_t *j = m->job;
+    uint64_t start = 0, end = UINT64_MAX, first = 0, len = UINT64_MAX;
+    if (in->length >= 0) {
+        start = in->offset;
+        end = in->offset + (uint64_t)in->length;
+        first = start > 0 ? start - 1 : 0;
+        uint64_t stop = end + j->max_record + 1;
+        if (stop > in->size || stop < end)
+            stop = in->size;
+        len = stop - first;
+    }
+    ns_reader_t *raw = ns_store_open_read(in->uri, first, len, err);
+    if (!raw)
+        return -1;
+    ns_reader_t *src = ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
+    if (!src) {
+        ns_reader_close(&raw);
+        return -1;
+    }
+    ns_delim_opts_t o;
+    ns_delim_opts_default(&o);
+    o.delimiter = j->delimiter;
+    o.quote = j->quote;
+    o.escape = j->escape;
+    o.quoted_newlines = j->quoted_newlines;
+    o.skip_lines = j->skip_lines;
+    o.header_lines = j->header_lines;
+    o.max_record = j->max_record;
+    o.max_fields = NS_MAX_COLUMNS;
+    ns_delim_t *d = ns_delim_new(src, &o, first, start, end, err);
+    if (!d) {
+        ns_reader_close(&src);
+        return -1;
+    }
+    int rc = 0;
+    ns_record_t rec;
+    for (;;) {
+        int r = ns_delim_next(d, &rec, err);
+        if (r == NS_DELIM_END)
+            break;
+        if (r < 0) {
+            ns_err_prefix(err, "cannot read '%s'", in->uri);
+            rc = -1;
+            break;
+        }
+        if (r == NS_DELIM_REJECT) {
+            m->c.rows_in++;
+            if (s_reject(m, in->uri, rec.offset, rec.reject, rec.raw, rec.raw_len, err)) {
+                rc = -1;
+                break;
+            }
+        } else if (s_map_record(m, in, &rec, err)) {
+            rc = -1;
+            break;
+        }
+        if (m->c.rows_in >= m->next_progress) {
+            m->next_progress = m->c.rows_in + 65536;
+            if (m->ctx->cancel && *m->ctx->cancel) {
+                rc = ns_errf(err, "cancelled");
+                break;
+            }
+            uint64_t done = in->codec ? 0 : ns_delim_bytes(d);
+            s_progress(m, bytes_base, done);
+        }
+    }
+    ns_delim_destroy(&d);
+    ns_reader_close(&src);
+    return rc;
+}
+
+static void s_pack_counters(ns_msgb_t *b, const ns_task_counters_t *c)
+{
+    ns_msgb_key(b, "counters");
+    msgpack_pack_map(&b->pk, 5);
+    ns_mp_str(&b->pk, "bytes_in");
+    msgpack_pack_uint64(&b->pk, c->bytes_in);
+    ns_mp_str(&b->pk, "rows_in");
+    msgpack_pack_uint64(&b->pk, c->rows_in);
+    ns_mp_str(&b->pk, "rows_out");
+    msgpack_pack_uint64(&b->pk, c->rows_out);
+    ns_mp_str(&b->pk, "rejects");
+    msgpack_pack_uint64(&b->pk, c->rejects);
+    ns_mp_str(&b->pk, "filtered");
+    msgpack_pack_uint64(&b->pk, c->filtered);
+}
+
+static void s_pack_output(msgpack_packer *pk, const char *uri, int part, uint64_t rows,
+                          uint64_t bytes, uint64_t stored)
+{
+    msgpack_pack_map(pk, 5);
+    ns_mp_str(pk, "uri");
+    ns_mp_str(pk, uri);
+    ns_mp_str(pk, "partition");
+    msgpack_pack_int(pk, part);
+    ns_mp_str(pk, "rows");
+    msgpack_pack_uint64(pk, rows);
+    ns_mp_str(pk, "bytes");
+    msgpack_pack_uint64(pk, bytes);
+    ns_mp_str(pk, "stored");
+    msgpack_pack_uint64(pk, stored);
+}
+
+static void s_done_header(ns_msgb_t *b, const ns_task_t *t, const ns_task_counters_t *c,
+                          const char *rejects_uri)
+{
+    ns_msgb_init(b, "DONE", 6);
+    ns_msgb_str(b, "job", t->job);
+    ns_msgb_int(b, "task", t->task);
+    ns_msgb_int(b, "attempt", t->attempt);
+    ns_msgb_str(b, "rejects_uri", rejects_uri);
+    s_pack_counters(b, c);
+    ns_msgb_key(b, "outputs");
+}
+
+static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job,
+                     ns_msgb_t *done, ns_err_t *err)
+{
+    s_map_t m = {.task = t, .ctx = ctx, .job = job};
+    int rc = -1;
+    m.in = calloc((size_t)job->nin, sizeof *m.in);
+    m.out = calloc((size_t)job->nout, sizeof *m.out);
+    m.consts = calloc((size_t)job->nout, sizeof *m.consts);
+    ns_buf_init(&m.scratch, job->max_record * 2 + 1024);
+    ns_buf_init(&m.row, job->max_record * 2 + 65536);
+    ns_buf_init(&m.key, NS_MAX_KEY * 2);
+    if (!m.in || !m.out || !m.consts || !ns_buf_reserve(&m.scratch, job->max_record * 2)) {
+        ns_errf(err, "out of memory");
+        goto out;
+    }
+    for (int k = 0; k < job->nout; k++)
+        if (job->out[k].fn == NS_FN_CONST) {
+            ns_err_t why;
+            const char *v = job->out[k].value ? job->out[k].value : "";
+            if (s_type_value(&job->out_types[k], v, strlen(v), &m.consts[k], &why)) {
+                ns_errf(err, "constant of column '%s': %s", job->out[k].name, why.msg);
+                goto out;
+            }
+        }
+    uint64_t budget = ctx->memory ? ctx->memory : job->memory_bytes;
+    m.sorter = ns_sorter_new(t->partitions, budget, job->zstd_level > 3 ? 3 : 1, s_run_name,
+                             (void *)t, err);
+    if (!m.sorter)
+        goto out;
+    uint64_t base = 0;
+    for (int i = 0; i < t->ninputs; i++) {
+        if (s_map_input(&m, &t->inputs[i], base, err))
+            goto out;
+        base += t->inputs[i].length < 0 ? t->inputs[i].size : (uint64_t)t->inputs[i].length;
+        s_progress(&m, base, 0);
+    }
+    m.c.bytes_in = base;
+    if (ns_sorter_finish(m.sorter, err))
+        goto out;
+    if (m.rejects) {
+        if (ns_writer_commit(&m.rejects, err))
+            goto out;
+    } else {
+        m.rejects_uri[0] = '\0';
+    }
+    int nruns;
+    const ns_run_info_t *runs = ns_sorter_runs(m.sorter, &nruns);
+    s_done_header(done, t, &m.c, m.rejects_uri);
+    msgpack_pack_array(&done->pk, (size_t)nruns);
+    for (int i = 0; i < nruns; i++)
+        s_pack_output(&done->pk, runs[i].uri, runs[i].partition, runs[i].rows, runs[i].bytes,
+                      runs[i].stored);
+    rc = 0;
+out:
+    ns_writer_abort(&m.rejects);
+    ns_sorter_destroy(&m.sorter);
+    free(m.in);
+    free(m.out);
+    free(m.consts);
+    ns_buf_free(&m.scratch);
+    ns_buf_free(&m.row);
+    ns_buf_free(&m.key);
+    return rc;
+}
+
+/* ------------------------------------------------------------- reduce */
+
+typedef struct {
+    const ns_task_t *task;
+    ns_job_t *job;
+    ns_loadfile_t *lf;      /* current load file */
+    int file_no;            /* index of the current file */
+    char uri[NS_URI_MAX];   /* its URI */
+    uint64_t file_rows;
+    int nfiles;
+    struct {
+        char uri[NS_URI_MAX];
+        uint64_t rows, bytes, stored;
+    } *files;
+    uint64_t rows_out;
+} s_reduce_t;
+
+static int s_reduce_open(s_reduce_t *r, ns_err_t *err)
+{
+    char key[128];
+    snprintf(key, sizeof key, "load/part-%04d-%04d-a%lld.psv.zst", r->task->partition,
+             r->file_no, (long long)r->task->attempt);
+    if (ns_uri_join(r->uri, r->task->prefix, key))
+        return ns_errf(err, "load file uri too long");
+    ns_writer_t *w = ns_store_open_write(r->uri, err);
+    if (!w)
+        return -1;
+    ns_writer_t *z = ns_codec_zstd_writer(w, r->job->zstd_level, err);
+    if (!z) {
+        ns_writer_abort(&w);
+        return -1;
+    }
+    r->lf = ns_loadfile_new(z, r->job->out_types, r->job->nout, err);
+    if (!r->lf) {
+        ns_writer_abort(&z);
+        return -1;
+    }
+    r->file_rows = 0;
+    return 0;
+}
+
+static int s_reduce_close(s_reduce_t *r, ns_err_t *err)
+{
+    uint64_t rows = ns_loadfile_rows(r->lf);
+    if (ns_loadfile_commit(&r->lf, err))
+        return -1;
+    ns_object_t head;
+    if (ns_store_head(r->uri, &head, err))
+        return -1;
+    int i = r->nfiles++;
+    snprintf(r->files[i].uri, sizeof r->files[i].uri, "%s", r->uri);
+    r->files[i].rows = rows;
+    r->files[i].bytes = 0;
+    r->files[i].stored = head.size;
+    r->file_no++;
+    return 0;
+}
+
+static int s_emit(s_reduce_t *r, const ns_value_t *vals, ns_err_t *err)
+{
+    r->rows_out++;
+    return ns_loadfile_write(r->lf, vals, err);
+}
+
+/* Emits a finished group (dropping an aggregate whose sums are all zero
+ * when the job says so: a sale and its void net out). */
+static int s_flush_held(s_reduce_t *r, const ns_value_t *held, ns_err_t *err)
+{
+    const ns_job_t *j = r->job;
+    if (j->reduce == NS_REDUCE_AGGREGATE && j->drop_zero) {
+        int zero = 1;
+        for (int s = 0; s < j->nsum; s++)
+            zero &= held[j->sum_cols[s]].null || held[j->sum_cols[s]].i == 0;
+        if (zero)
+            return 0;
+    }
+    return s_emit(r, held, err);
+}
+
+static int s_merge_name(void *arg, int partition, int run_no, char *uri)
+{
+    const ns_task_t *t = arg;
+    char key[128];
+    snprintf(key, sizeof key, "_tmp/r%05d-a%lld/i%05d.run.zst", partition, (long long)t->attempt,
+             run_no);
+    return ns_uri_join(uri, t->prefix, key);
+}
+
+static int s_same_group(const ns_job_t *j, const ns_value_t *a, const ns_value_t *b)
+{
+    for (int g = 0; g < j->group_len; g++) {
+        int c = j->sort_key[g];
+        if (a[c].null != b[c].null)
+            return 0;
+        if (a[c].null)
+            continue;
+        if (j->out_types[c].type == NS_T_STRING) {
+            if (a[c].len != b[c].len || memcmp(a[c].s, b[c].s, a[c].len))
+                return 0;
+        } else if (a[c].i != b[c].i) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job,
+                        ns_msgb_t *done, ns_err_t *err)
+{
+    s_reduce_t r = {.task = t, .job = job};
+    ns_task_counters_t c = {0};
+    ns_merge_t *mg = NULL;
+    char **uris = NULL;
+    int nuris = t->nruns, rc = -1;
+    int nout = job->nout;
+    ns_value_t *cur = calloc((size_t)nout, sizeof *cur);
+    ns_value_t *held = calloc((size_t)nout, sizeof *held);
+    uint8_t *held_row = NULL; /* bytes the held values point into */
+    size_t held_cap = 0;
+    int have_held = 0;
+    r.files = calloc((size_t)t->files, sizeof *r.files);
+    uris = calloc(nuris ? (size_t)nuris : 1, sizeof *uris);
+    if (!cur || !held || !r.files || !uris) {
+        ns_errf(err, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < nuris; i++)
+        if (!(uris[i] = strdup(t->runs[i]))) {
+            ns_errf(err, "out of memory");
+            goto out;
+        }
+    int fan_in = ctx->fan_in > 1 ? ctx->fan_in : 64;
+    if (ns_merge_passes(&uris, &nuris, fan_in, S_RUN_BUF, 1, s_merge_name, (void *)t,
+                        t->partition, 0, err))
+        goto out;
+    mg = ns_merge_new((const char *const *)uris, nuris, S_RUN_BUF, err);
+    if (!mg || s_reduce_open(&r, err))
+        goto out;
+    uint64_t consumed = 0, share = t->in_bytes / (uint64_t)t->files + 1;
+    ns_rowview_t row;
+    int got;
+    while ((got = ns_merge_next(mg, &row, err)) == 1) {
+        c.rows_in++;
+        consumed += row.total_len;
+        if (ns_row_decode(&row, job->out_types, nout, cur)) {
+            ns_errf(err, "corrupt row in the runs of partition %d", t->partition);
+            goto out;
+        }
+        if ((c.rows_in & 65535) == 0) {
+            if (ctx->cancel && *ctx->cancel) {
+                ns_errf(err, "cancelled");
+                goto out;
+            }
+            c.bytes_in = consumed;
+            if (ctx->progress)
+                ctx->progress(ctx->arg, &c);
+        }
+        if (job->reduce == NS_REDUCE_IDENTITY) {
+            if (s_emit(&r, cur, err))
+                goto out;
+            while (r.file_no < t->files - 1 && consumed >= share * (uint64_t)(r.file_no + 1))
+                if (s_reduce_close(&r, err) || s_reduce_open(&r, err))
+                    goto out;
+            continue;
+        }
+        if (have_held && s_same_group(job, held, cur)) {
+            if (job->reduce == NS_REDUCE_AGGREGATE) {
+                for (int s = 0; s < job->nsum; s++) {
+                    int col = job->sum_cols[s];
+                    if (cur[col].null)
+                        continue;
+                    if (held[col].null) {
+                        held[col].null = false;
+                        held[col].i = 0;
+                    }
+                    held[col].i += cur[col].i;
+                }
+                continue;
+            }
+            if (!job->keep_last)
+                continue; /* dedupe, keep first */
+        } else if (have_held) {
+            if (s_flush_held(&r, held, err))
+                goto out;
+            /* cut files only between groups, at equal shares of the input */
+            while (r.file_no < t->files - 1 &&
+                   consumed - row.total_len >= share * (uint64_t)(r.file_no + 1))
+                if (s_reduce_close(&r, err) || s_reduce_open(&r, err))
+                    goto out;
+        }
+        /* hold this row: copy its bytes so the held values own their strings */
+        if (row.total_len > held_cap) {
+            uint8_t *p = realloc(held_row, row.total_len);
+            if (!p) {
+                ns_errf(err, "out of memory");
+                goto out;
+            }
+            held_row = p;
+            held_cap = row.total_len;
+        }
+        memcpy(held_row, row.key - 6, row.total_len);
+        ns_rowview_t hv;
+        if (ns_row_view(held_row, row.total_len, &hv) ||
+            ns_row_decode(&hv, job->out_types, nout, held)) {
+            ns_errf(err, "corrupt row in the runs of partition %d", t->partition);
+            goto out;
+        }
+        have_held = 1;
+    }
+    if (got < 0)
+        goto out;
+    if (have_held && s_flush_held(&r, held, err))
+        goto out;
+    if (s_reduce_close(&r, err))
+        goto out;
+    while (r.file_no < t->files)
+        if (s_reduce_open(&r, err) || s_reduce_close(&r, err))
+            goto out;
+    c.bytes_in = consumed;
+    c.rows_out = r.rows_out;
+    s_done_header(done, t, &c, "");
+    msgpack_pack_array(&done->pk, (size_t)r.nfiles);
+    for (int i = 0; i < r.nfiles; i++)
+        s_pack_output(&done->pk, r.files[i].uri, t->partition, r.files[i].rows,
+                      r.files[i].bytes, r.files[i].stored);
+    rc = 0;
+out:
+    ns_loadfile_abort(&r.lf);
+    ns_merge_destroy(&mg);
+    for (int i = 0; i < nuris; i++)
+        free(uris ? uris[i] : NULL);
+    free(uris);
+    free(cur);
+    free(held);
+    free(held_row);
+    free(r.files);
+    return rc;
+}
+
+int ns_task_run(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_msgb_t *done, ns_err_t *err)
+{
+    ns_job_t *job = s_job(t, err);
+    if (!job)
+        return -2;
+    int rc = t->is_map ? s_run_map(t, ctx, job, done, err) : s_run_reduce(t, ctx, job, done, err);
+    ns_job_destroy(&job);
+    return rc;
+}

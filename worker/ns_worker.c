@@ -1,0 +1,396 @@
+/*
+ * ns_worker: the worker process loop (see ns_worker.h).
+ */
+#include "ns_worker.h"
+
+#include "ns_log.h"
+#include "ns_proto.h"
+#include "ns_task.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define S_OUTBOX "inproc://ns-worker-outbox"
+
+typedef struct s_slot {
+    int busy;                    /* a thread is (or was) running in it */
+    atomic_int finished;         /* the thread has pushed its last message */
+    volatile sig_atomic_t cancel;
+    pthread_t thread;
+    ns_task_t task;
+    void *zctx;
+    double last_progress;        /* monotonic seconds of the last PROGRESS */
+} s_slot_t;
+
+static double s_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct {
+    s_slot_t *slot;
+    void *push;
+} s_thread_ctx_t;
+
+static void s_push(void *push, const ns_msgb_t *b)
+{
+    /* inproc PUSH to the main thread: blocking is fine, the main thread
+     * drains it continuously */
+    zmq_send(push, b->sb.data, b->sb.size, 0);
+}
+
+static void s_on_progress(void *arg, const ns_task_counters_t *c)
+{
+    s_thread_ctx_t *tc = arg;
+    double now = s_mono();
+    if (now - tc->slot->last_progress < 1.0)
+        return;
+    tc->slot->last_progress = now;
+    const ns_task_t *t = &tc->slot->task;
+    ns_msgb_t b;
+    ns_msgb_init(&b, "PROGRESS", 7);
+    ns_msgb_str(&b, "job", t->job);
+    ns_msgb_int(&b, "task", t->task);
+    ns_msgb_int(&b, "attempt", t->attempt);
+    ns_msgb_int(&b, "bytes", (int64_t)c->bytes_in);
+    ns_msgb_int(&b, "rows_in", (int64_t)c->rows_in);
+    ns_msgb_int(&b, "rows_out", (int64_t)c->rows_out);
+    ns_msgb_int(&b, "rejects", (int64_t)c->rejects);
+    s_push(tc->push, &b);
+    ns_msgb_free(&b);
+}
+
+static uint64_t s_memory_opt;
+
+static void *s_thread(void *arg)
+{
+    s_slot_t *slot = arg;
+    void *push = zmq_socket(slot->zctx, ZMQ_PUSH);
+    int linger = -1;
+    zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(push, S_OUTBOX);
+    s_thread_ctx_t tc = {slot, push};
+    ns_task_ctx_t ctx = {.cancel = &slot->cancel, .progress = s_on_progress, .arg = &tc,
+                         .memory = s_memory_opt};
+    const ns_task_t *t = &slot->task;
+    ns_msgb_t done;
+    memset(&done, 0, sizeof done);
+    ns_err_t err = {""};
+    double t0 = s_mono();
+    int rc = ns_task_run(t, &ctx, &done, &err);
+    if (rc == 0) {
+        ns_info("%s task %lld attempt %lld done in %.2fs", t->job, (long long)t->task,
+                (long long)t->attempt, s_mono() - t0);
+        s_push(push, &done);
+        ns_msgb_free(&done);
+    } else {
+        if (slot->cancel)
+            snprintf(err.msg, sizeof err.msg, "cancelled");
+        ns_warn("%s task %lld attempt %lld failed: %s", t->job, (long long)t->task,
+                (long long)t->attempt, err.msg);
+        ns_msgb_t b;
+        ns_msgb_init(&b, "FAILED", 5);
+        ns_msgb_str(&b, "job", t->job);
+        ns_msgb_int(&b, "task", t->task);
+        ns_msgb_int(&b, "attempt", t->attempt);
+        ns_msgb_str(&b, "reason", err.msg);
+        ns_msgb_bool(&b, "retryable", rc != -2);
+        s_push(push, &b);
+        ns_msgb_free(&b);
+    }
+    zmq_close(push);
+    slot->finished = 1;
+    return NULL;
+}
+
+typedef struct {
+    const ns_worker_opts_t *o;
+    char id[NS_PROTO_MAX_ID];
+    char host[64];
+    void *zctx, *dealer, *pull;
+    s_slot_t *slots;
+    double last_heard, last_sent;
+} s_worker_t;
+
+static void s_send(s_worker_t *w, ns_msgb_t *b)
+{
+    if (ns_zsend(w->dealer, NULL, 0, b) < 0)
+        ns_warn("cannot send to the coordinator: %s", zmq_strerror(errno));
+    w->last_sent = s_mono();
+}
+
+static void s_send_ready(s_worker_t *w)
+{
+    ns_msgb_t b;
+    ns_msgb_init(&b, "READY", 8);
+    ns_msgb_str(&b, "worker", w->id);
+    ns_msgb_str(&b, "pool", w->o->pool);
+    ns_msgb_str(&b, "capacity", w->o->capacity);
+    ns_msgb_int(&b, "slots", w->o->slots);
+    ns_msgb_int(&b, "memory", (int64_t)w->o->memory);
+    ns_msgb_str(&b, "host", w->host);
+    ns_msgb_int(&b, "pid", getpid());
+    ns_msgb_key(&b, "running");
+    int n = 0;
+    for (int i = 0; i < w->o->slots; i++)
+        n += w->slots[i].busy && !w->slots[i].finished;
+    msgpack_pack_array(&b.pk, (size_t)n);
+    for (int i = 0; i < w->o->slots; i++) {
+        s_slot_t *s = &w->slots[i];
+        if (!s->busy || s->finished)
+            continue;
+        msgpack_pack_array(&b.pk, 3);
+        ns_mp_str(&b.pk, s->task.job);
+        msgpack_pack_int64(&b.pk, s->task.task);
+        msgpack_pack_int64(&b.pk, s->task.attempt);
+    }
+    s_send(w, &b);
+    ns_msgb_free(&b);
+}
+
+static void s_reap(s_worker_t *w)
+{
+    for (int i = 0; i < w->o->slots; i++) {
+        s_slot_t *s = &w->slots[i];
+        if (s->busy && s->finished) {
+            pthread_join(s->thread, NULL);
+            ns_task_free(&s->task);
+            s->busy = 0;
+            s->finished = 0;
+        }
+    }
+}
+
+static void s_on_task(s_worker_t *w, const ns_msg_t *m)
+{
+    ns_err_t err;
+    s_slot_t *slot = NULL;
+    for (int i = 0; i < w->o->slots; i++)
+        if (!w->slots[i].busy) {
+            slot = &w->slots[i];
+            break;
+        }
+    ns_task_t t;
+    if (ns_task_parse(&t, m->root, &err)) {
+        ns_warn("dropping malformed TASK: %s", err.msg);
+        return;
+    }
+    if (!slot) {
+        ns_msgb_t b;
+        ns_msgb_init(&b, "FAILED", 5);
+        ns_msgb_str(&b, "job", t.job);
+        ns_msgb_int(&b, "task", t.task);
+        ns_msgb_int(&b, "attempt", t.attempt);
+        ns_msgb_str(&b, "reason", "no free slot on the worker");
+        ns_msgb_bool(&b, "retryable", true);
+        s_send(w, &b);
+        ns_msgb_free(&b);
+        ns_task_free(&t);
+        return;
+    }
+    slot->task = t;
+    slot->busy = 1;
+    slot->finished = 0;
+    slot->cancel = 0;
+    slot->last_progress = 0;
+    slot->zctx = w->zctx;
+    ns_info("%s %s task %lld attempt %lld started", t.job, t.is_map ? "map" : "reduce",
+            (long long)t.task, (long long)t.attempt);
+    if (pthread_create(&slot->thread, NULL, s_thread, slot)) {
+        ns_error("cannot start a task thread");
+        ns_task_free(&slot->task);
+        slot->busy = 0;
+    }
+}
+
+static void s_on_cancel(s_worker_t *w, const ns_msg_t *m)
+{
+    char job[NS_PROTO_MAX_ID];
+    int64_t task, attempt;
+    if (ns_mp_get_strz(m->root, "job", job, sizeof job, NULL) ||
+        ns_mp_get_int(m->root, "task", &task, NULL) ||
+        ns_mp_get_int(m->root, "attempt", &attempt, NULL))
+        return;
+    for (int i = 0; i < w->o->slots; i++) {
+        s_slot_t *s = &w->slots[i];
+        if (s->busy && !strcmp(s->task.job, job) && s->task.task == task &&
+            s->task.attempt == attempt) {
+            ns_info("%s task %lld attempt %lld cancelled by the coordinator", job,
+                    (long long)task, (long long)attempt);
+            s->cancel = 1;
+        }
+    }
+}
+
+static void s_on_message(s_worker_t *w, const void *data, size_t len)
+{
+    ns_msg_t m;
+    ns_err_t err;
+    if (ns_msg_decode(&m, data, len, true, &err)) {
+        ns_warn("dropping malformed message from the coordinator: %s", err.msg);
+        return;
+    }
+    w->last_heard = s_mono();
+    if (!strcmp(m.type, "TASK"))
+        s_on_task(w, &m);
+    else if (!strcmp(m.type, "CANCEL"))
+        s_on_cancel(w, &m);
+    else if (!strcmp(m.type, "RESET"))
+        s_send_ready(w);
+    else if (!strcmp(m.type, "DISCONNECT"))
+        w->last_heard = 0; /* coordinator going away: say READY again soon */
+    else if (strcmp(m.type, "HEARTBEAT"))
+        ns_warn("dropping message of unknown type '%s'", m.type);
+    ns_msg_free(&m);
+}
+
+void ns_worker_opts_default(ns_worker_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->connect = "tcp://127.0.0.1:7460";
+    o->pool = "default";
+    o->capacity = "on-demand";
+    o->slots = 1;
+    o->heartbeat_ms = 1000;
+    o->liveness_ms = 5000;
+    o->reconnect_ms = 250;
+    o->reconnect_max_ms = 10000;
+}
+
+int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
+{
+    s_worker_t w = {.o = o};
+    int rc = -1;
+    s_memory_opt = o->memory;
+    gethostname(w.host, sizeof w.host - 1);
+    if (o->id) {
+        snprintf(w.id, sizeof w.id, "%s", o->id);
+    } else {
+        unsigned r = 0;
+        FILE *f = fopen("/dev/urandom", "rb");
+        if (f) {
+            if (fread(&r, sizeof r, 1, f) != 1)
+                r = (unsigned)time(NULL);
+            fclose(f);
+        }
+        snprintf(w.id, sizeof w.id, "%.40s-%d-%04x", w.host, (int)getpid(), r & 0xffff);
+    }
+    ns_log_set_name("worker");
+    w.slots = calloc((size_t)o->slots, sizeof *w.slots);
+    w.zctx = zmq_ctx_new();
+    w.pull = zmq_socket(w.zctx, ZMQ_PULL);
+    w.dealer = zmq_socket(w.zctx, ZMQ_DEALER);
+    if (!w.slots || !w.pull || !w.dealer || ns_zsock_setup(w.dealer) ||
+        zmq_bind(w.pull, S_OUTBOX)) {
+        ns_errf(err, "cannot set up worker sockets: %s", zmq_strerror(errno));
+        goto out;
+    }
+    zmq_setsockopt(w.dealer, ZMQ_ROUTING_ID, w.id, strlen(w.id));
+    zmq_setsockopt(w.dealer, ZMQ_RECONNECT_IVL, &o->reconnect_ms, sizeof o->reconnect_ms);
+    zmq_setsockopt(w.dealer, ZMQ_RECONNECT_IVL_MAX, &o->reconnect_max_ms,
+                   sizeof o->reconnect_max_ms);
+    if (zmq_connect(w.dealer, o->connect)) {
+        ns_errf(err, "cannot connect to '%s': %s", o->connect, zmq_strerror(errno));
+        goto out;
+    }
+    ns_info("worker %s connecting to %s (pool %s, %s, %d slots)", w.id, o->connect, o->pool,
+            o->capacity, o->slots);
+    s_send_ready(&w);
+    w.last_heard = s_mono();
+    while (!*o->stop) {
+        zmq_pollitem_t items[2] = {{w.dealer, 0, ZMQ_POLLIN, 0}, {w.pull, 0, ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, 2, 100);
+        if (n < 0 && errno != EINTR) {
+            ns_errf(err, "poll failed: %s", zmq_strerror(errno));
+            goto out;
+        }
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN)) {
+            for (int burst = 0; burst < 64; burst++) {
+                zmq_msg_t msg;
+                zmq_msg_init(&msg);
+                if (zmq_msg_recv(&msg, w.dealer, ZMQ_DONTWAIT) < 0) {
+                    zmq_msg_close(&msg);
+                    break;
+                }
+                if (!zmq_msg_more(&msg))
+                    s_on_message(&w, zmq_msg_data(&msg), zmq_msg_size(&msg));
+                zmq_msg_close(&msg);
+            }
+        }
+        if (n > 0 && (items[1].revents & ZMQ_POLLIN)) {
+            for (int burst = 0; burst < 64; burst++) {
+                zmq_msg_t msg;
+                zmq_msg_init(&msg);
+                if (zmq_msg_recv(&msg, w.pull, ZMQ_DONTWAIT) < 0) {
+                    zmq_msg_close(&msg);
+                    break;
+                }
+                if (zmq_send(w.dealer, zmq_msg_data(&msg), zmq_msg_size(&msg), ZMQ_DONTWAIT) < 0)
+                    ns_warn("cannot forward a message to the coordinator: %s",
+                            zmq_strerror(errno));
+                w.last_sent = s_mono();
+                zmq_msg_close(&msg);
+            }
+        }
+        s_reap(&w);
+        double now = s_mono();
+        if ((now - w.last_heard) * 1000 > o->liveness_ms) {
+            ns_warn("coordinator silent for %d ms; saying READY again", o->liveness_ms);
+            s_send_ready(&w);
+            w.last_heard = now;
+        } else if ((now - w.last_sent) * 1000 >= o->heartbeat_ms) {
+            ns_msgb_t b;
+            ns_msgb_init(&b, "HEARTBEAT", 0);
+            s_send(&w, &b);
+            ns_msgb_free(&b);
+        }
+    }
+    rc = 0;
+    ns_info("worker %s stopping", w.id);
+    {
+        ns_msgb_t b;
+        ns_msgb_init(&b, "DISCONNECT", 0);
+        s_send(&w, &b);
+        ns_msgb_free(&b);
+    }
+out:
+    if (w.slots) {
+        for (int i = 0; i < o->slots; i++)
+            if (w.slots[i].busy)
+                w.slots[i].cancel = 1;
+        for (int i = 0; i < o->slots; i++)
+            if (w.slots[i].busy) {
+                /* drain the outbox so a thread blocked on send can finish */
+                while (!w.slots[i].finished) {
+                    zmq_msg_t msg;
+                    zmq_msg_init(&msg);
+                    zmq_msg_recv(&msg, w.pull, ZMQ_DONTWAIT);
+                    zmq_msg_close(&msg);
+                    usleep(1000);
+                }
+                pthread_join(w.slots[i].thread, NULL);
+                ns_task_free(&w.slots[i].task);
+            }
+    }
+    if (w.dealer) {
+        /* give DISCONNECT a moment to leave */
+        int linger = 200;
+        zmq_setsockopt(w.dealer, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(w.dealer);
+    }
+    if (w.pull)
+        zmq_close(w.pull);
+    if (w.zctx)
+        zmq_ctx_term(w.zctx);
+    free(w.slots);
+    return rc;
+}
