@@ -27,9 +27,17 @@ int ns_err_prefix(ns_err_t *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
+    /* "prefix: old", cut at the buffer size (the old message loses its tail) */
     char old[NS_ERR_MAX];
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    old[NS_ERR_MAX - 1] = '\0';
+    size_t pl = strnlen(prefix, NS_ERR_MAX - 3), ol = strlen(old);
+    if (pl + 2 + ol > NS_ERR_MAX - 1)
+        ol = NS_ERR_MAX - 1 - pl - 2;
+    memcpy(err->msg, prefix, pl);
+    memcpy(err->msg + pl, ": ", 2);
+    memcpy(err->msg + pl + 2, old, ol);
+    err->msg[pl + 2 + ol] = '\0';
     return -1;
 }
 

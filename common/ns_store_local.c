@@ -9,7 +9,9 @@
  *   - list walks the tree under the prefix's directory, one directory at a
  *     time, visiting entries in the byte order of the full key (a directory
  *     "d" sorts as "d/", so "a-b" < "a/b" < "a0"), and never descends into
- *     or returns a path part starting with '.';
+ *     or returns a path part starting with '.' below the prefix's directory
+ *     (the directories the prefix names itself, up to its last '/', are
+ *     the caller's choice, so a store may live under "~/.cache/...");
  *   - an ETag is "<size>-<mtime ns>-<inode>" in hex, which changes whenever
  *     the content is replaced.
  *

@@ -577,16 +577,18 @@ int ns_delim_next(ns_delim_t *d, ns_record_t *rec, ns_err_t *err)
         return s_too_long(d, rec);
     }
     size_t n = rend - d->pos;
-    d->pos = has_lf ? rend + 1 : rend;
     size_t content = n;
     if (has_lf && n > 0 && p[n - 1] == '\r')
         content = n - 1;
     rec->raw = p;
     rec->raw_len = content;
     if (content > d->o.max_record) {
+        /* as when the end was not yet seen: go on after the first LF */
         rec->raw_len = d->o.max_record;
+        d->skipping = true;
         return s_too_long(d, rec);
     }
+    d->pos = has_lf ? rend + 1 : rend;
     int r;
     bool special = false;
     if (d->o.quote >= 0 && memchr(p, d->o.quote, n))

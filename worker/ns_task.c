@@ -321,6 +321,7 @@ static int s_eval(s_map_t *m, int k, ns_err_t *why)
             }
             while (n && isspace((unsigned char)p[n - 1]))
                 n--;
+            v->null = n == 0; /* an all-blank value is NULL (docs/JOBS.md) */
             v->s = p;
             v->len = n;
             break;
@@ -799,7 +800,11 @@ static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *
                         held[col].null = false;
                         held[col].i = 0;
                     }
-                    held[col].i += cur[col].i;
+                    if (__builtin_add_overflow(held[col].i, cur[col].i, &held[col].i)) {
+                        ns_errf(err, "sum of column '%s' overflows in partition %d",
+                                job->out[col].name, t->partition);
+                        goto out;
+                    }
                 }
                 continue;
             }

@@ -87,6 +87,10 @@ static void *s_thread(void *arg)
     ns_err_t err = {""};
     double t0 = s_mono();
     int rc = ns_task_run(t, &ctx, &done, &err);
+    /* The slot counts as free from here: the coordinator may hand out the
+     * next task as soon as it sees the message pushed below, and s_reap()
+     * joins this thread (waiting out the push) before reusing the slot. */
+    slot->finished = 1;
     if (rc == 0) {
         ns_info("%s task %lld attempt %lld done in %.2fs", t->job, (long long)t->task,
                 (long long)t->attempt, s_mono() - t0);
@@ -108,7 +112,6 @@ static void *s_thread(void *arg)
         ns_msgb_free(&b);
     }
     zmq_close(push);
-    slot->finished = 1;
     return NULL;
 }
 
@@ -174,6 +177,7 @@ static void s_on_task(s_worker_t *w, const ns_msg_t *m)
 {
     ns_err_t err;
     s_slot_t *slot = NULL;
+    s_reap(w);
     for (int i = 0; i < w->o->slots; i++)
         if (!w->slots[i].busy) {
             slot = &w->slots[i];

@@ -40,7 +40,7 @@ $1 == "store_id" { next }          # header line of each file
 NF != 20 { rejects++; next }
 $9 != "ITEM" { next }              # tender lines are not sales
 !okdate($2) || !okts($6) || !okint($8) || !okint($13) || !okdec($14) || !okdec($15) || !okdec($16) { rejects++; next }
-$2 == "" || $11 == "" { rejects++; next }   # business_date and sku are required
+$1 == "" || $2 == "" || $11 == "" || $13 == "" || $15 == "" { rejects++; next }   # required columns
 {
   k = $2 OFS $1 OFS $11 OFS nul($5) OFS nul($17) OFS nul($19)
   if (!(k in q)) { q[k] = 0; net[k] = 0; disc[k] = 0; nq[k] = 0; nn[k] = 0; nd[k] = 0 }

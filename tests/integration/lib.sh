@@ -55,8 +55,8 @@ wait_workers() { # wait until N workers are registered
   fail "workers did not register"
 }
 
-json_get() { # json_get KEY < json  (flat string or number value)
-  sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[-0-9.]*\).*/\1/p" | head -n1 | tr -d '"'
+json_get() { # json_get KEY < json: the first string or number value of KEY
+  grep -o "\"$1\":\(\"[^\"]*\"\|[-0-9.]*\)" | head -n1 | sed 's/^[^:]*://; s/"//g'
 }
 
 manifest_urls() { # manifest_urls MANIFEST_PATH -> paths in order

@@ -22,6 +22,7 @@ manifest=$(uri_path "$(json_get manifest < "$T/status.json")")
 [ -f "$manifest" ] || fail "no manifest at $manifest"
 maps=$(json_get maps_total < "$T/status.json")
 [ "$maps" -gt 3 ] || fail "expected several map tasks, got $maps"
+[ "$(json_get retries < "$T/status.json")" = 0 ] || fail "an undisturbed run retried tasks"
 
 note "every manifest entry exists with its content_length"
 n=0
@@ -66,7 +67,7 @@ awk -F'|' '$1 !~ /^file:\/\// || $2 !~ /^[0-9]+$/ || $3 == "" { bad++ } END { ex
 # the offset points at the rejected line in the decompressed object
 read -r obj off _ < <(head -1 "$T/rejects.txt" | awk -F'|' '{print $1, $2}')
 raw=$(head -1 "$T/rejects.txt" | cut -d'|' -f4-)
-line=$(zcat "${obj#file://}" | tail -c +$((off + 1)) | head -1 | tr -d '\r')
+line=$(set +o pipefail; zcat "${obj#file://}" | tail -c +$((off + 1)) | head -1 | tr -d '\r')
 [ "${line:0:20}" = "$(printf '%s' "$raw" | sed 's/\\|/|/g' | cut -c1-20)" ] || fail "offset $off of $obj does not point at the rejected line"
 
 note "nothing but the committed files is left under the prefix"

@@ -98,6 +98,7 @@ static inline int ns_test_memwriter_write(ns_writer_t *base, const void *buf, si
         memcpy(s->data + s->len, buf, n);
     s->len += n;
     s->data[s->len] = '\0';
+    w->base.size += n;
     return 0;
 }
 

@@ -113,9 +113,9 @@ Test(proto, malformed_messages)
         {"map claims 65535 pairs", "\xde\xff\xff\xa1t", 5, "exceeds"},
         {"string longer than message", "\x81\xa1t\xdb\x7f\xff\xff\xff" "ab", 10, "exceeds"},
         {"bin longer than message", "\x81\xa1t\xc6\x00\x01\x00\x00", 8, "exceeds"},
-        {"trailing bytes", "\x82\xa1v\x01\xa1t\xa4PING\x00", 11, "trailing"},
-        {"no version", "\x81\xa1t\xa4PING", 7, "'v'"},
-        {"wrong version", "\x82\xa1v\x02\xa1t\xa4PING", 10, "version 2"},
+        {"trailing bytes", "\x82\xa1v\x01\xa1t\xa4PING\x00", 12, "trailing"},
+        {"no version", "\x81\xa1t\xa4PING", 8, "'v'"},
+        {"wrong version", "\x82\xa1v\x02\xa1t\xa4PING", 11, "version 2"},
         {"type not a string", "\x82\xa1v\x01\xa1t\x05", 7, "'t'"},
         {"empty", "", 0, "empty"},
     };

@@ -1,0 +1,815 @@
+/*
+ * test_job: the job definition parser: the shipped retail_pos job, defaults,
+ * every function and reduce kind, variable substitution, sizes, and one
+ * error case per check, each with its exact line:column.
+ */
+#include "ns_job.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ---- */
+
+/* The source tree, from this file's path (.../tests/unit/test_job.c). */
+static void s_srcdir(char *out, size_t cap)
+{
+    const char *f = __FILE__;
+    const char *tail = "tests/unit/test_job.c";
+    size_t n = strlen(f), t = strlen(tail);
+    if (n >= t && strcmp(f + n - t, tail) == 0)
+        snprintf(out, cap, "%.*s", (int)(n - t), f);
+    else if (getenv("NS_SRC"))
+        snprintf(out, cap, "%s/", getenv("NS_SRC"));
+    else
+        snprintf(out, cap, "./");
+    if (out[0] == '\0')
+        snprintf(out, cap, "./");
+}
+
+static char *s_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open '%s'", path);
+    char *buf = malloc(1 << 20);
+    cr_assert(buf);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static ns_job_t *s_parse(const char *yaml, ns_err_t *err)
+{
+    static const ns_var_t vars[] = {
+        {"raw", "/data/raw"}, {"out", "/data/out"}, {"date", "2026-11-24"}};
+    return ns_job_parse(yaml, strlen(yaml), "t.yaml", vars, 3, err);
+}
+
+static ns_job_t *s_ok(const char *yaml)
+{
+    ns_err_t err;
+    ns_err_clear(&err);
+    ns_job_t *j = s_parse(yaml, &err);
+    cr_assert(j, "parse failed: %s\n%s", err.msg, yaml);
+    return j;
+}
+
+/* Expects the parse to fail with a message that starts with "t.yaml:<where>: "
+ * and contains frag. */
+static void s_bad(const char *yaml, const char *where, const char *frag)
+{
+    ns_err_t err;
+    ns_err_clear(&err);
+    ns_job_t *j = s_parse(yaml, &err);
+    cr_expect_null(j, "parse should fail (%s):\n%s", frag, yaml);
+    ns_job_destroy(&j);
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "t.yaml:%s: ", where);
+    cr_expect(strncmp(err.msg, prefix, strlen(prefix)) == 0, "expected '%s...', got '%s'", prefix,
+              err.msg);
+    cr_expect(strstr(err.msg, frag) != NULL, "expected '%s' in '%s'", frag, err.msg);
+}
+
+/* A small valid job, in pieces, so that cases can replace one piece.
+ * Lines: name 1; input 2-6; transform 7-9; output 10-13. */
+#define NAME "name: t\n"
+#define INPUT                                                                                      \
+    "input:\n"                                                                                     \
+    "  uri: /raw/\n"                                                                               \
+    "  columns:\n"                                                                                 \
+    "    - {name: a, type: string}\n"                                                              \
+    "    - {name: n, type: int}\n"
+#define TRANSFORM                                                                                  \
+    "transform:\n"                                                                                 \
+    "  - {name: a, from: a}\n"                                                                     \
+    "  - {name: n, from: n}\n"
+#define OUTPUT                                                                                     \
+    "output:\n"                                                                                    \
+    "  uri: /out/\n"                                                                               \
+    "  table: t\n"                                                                                 \
+    "  sort_key: [a]\n"
+
+/* ---- the shipped job ---- */
+
+Test(job, retail_pos)
+{
+    char dir[4096], path[4200];
+    s_srcdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%sjobs/retail_pos.yaml", dir);
+    size_t len;
+    char *text = s_read_file(path, &len);
+    ns_var_t vars[] = {{"raw", "s3://acme-raw"}, {"out", "s3://acme-wh"}, {"date", "2026-11-24"}};
+    ns_err_t err;
+    ns_err_clear(&err);
+    ns_job_t *j = ns_job_parse(text, len, "retail_pos.yaml", vars, 3, &err);
+    free(text);
+    cr_assert(j, "%s", err.msg);
+
+    cr_expect_str_eq(j->name, "retail_pos");
+    cr_expect_str_eq(j->source, "retail_pos.yaml");
+    cr_expect_str_eq(j->input_uri, "s3://acme-raw/pos/dt=2026-11-24/");
+    cr_expect_str_eq(j->output_uri, "s3://acme-wh/retail_pos/dt=2026-11-24/");
+    cr_expect_eq(j->format, NS_FORMAT_DELIMITED);
+    cr_expect_eq(j->delimiter, '|');
+    cr_expect_eq(j->quote, -1);
+    cr_expect_eq(j->escape, -1);
+    cr_expect_eq(j->quoted_newlines, false);
+    cr_expect_eq(j->skip_lines, 0);
+    cr_expect_eq(j->header_lines, 1);
+    cr_expect_str_eq(j->compression, "gzip");
+    cr_expect_eq(j->split_bytes, 128ull << 20);
+
+    static const char *const in_names[] = {
+        "store_id",      "business_date", "register_id", "txn_seq",    "txn_type",
+        "txn_end_local", "utc_offset",    "line_no",     "line_type",  "void_flag",
+        "sku",           "upc",           "qty",         "unit_price", "ext_amount",
+        "disc_amount",   "promo_id",      "tender_type", "currency",   "orig_txn_ref"};
+    cr_assert_eq(j->nin, 20);
+    for (int i = 0; i < 20; i++)
+        cr_expect_str_eq(j->in[i].name, in_names[i]);
+    cr_expect_eq(j->in[0].type.type, NS_T_STRING);
+    cr_expect_eq(j->in[1].type.type, NS_T_DATE);
+    cr_expect_eq(j->in[5].type.type, NS_T_TIMESTAMP);
+    cr_expect_eq(j->in[12].type.type, NS_T_INT);
+    cr_expect_eq(j->in[14].type.type, NS_T_DECIMAL);
+    cr_expect_eq(j->in[14].type.scale, 2);
+
+    cr_assert_eq(j->nfilter, 1);
+    cr_expect_eq(j->filter[0].column, 8);
+    cr_expect_eq(j->filter[0].op, NS_OP_EQ);
+    cr_assert_eq(j->filter[0].nvalues, 1);
+    cr_expect_str_eq(j->filter[0].values[0], "ITEM");
+
+    static const char *const out_names[] = {"business_date",   "store_id", "sku",      "txn_type",
+                                            "promo_id",        "currency", "quantity", "net_amount",
+                                            "discount_amount", "channel"};
+    cr_assert_eq(j->nout, 10);
+    for (int i = 0; i < 10; i++) {
+        cr_expect_str_eq(j->out[i].name, out_names[i]);
+        cr_expect_eq(ns_job_out_index(j, out_names[i]), i);
+        cr_expect_eq(j->out_types[i].type, j->out[i].type.type);
+        cr_expect_eq(j->out_types[i].scale, j->out[i].type.scale);
+    }
+    cr_expect_eq(j->out[2].fn, NS_FN_COLUMN);
+    cr_expect_eq(j->out[2].args[0], 10); /* sku */
+    cr_expect(j->out[2].required);
+    cr_expect_not(j->out[4].required);
+    cr_expect_eq(j->out[6].type.type, NS_T_INT);
+    cr_expect_eq(j->out[6].args[0], 12); /* qty */
+    cr_expect_eq(j->out[7].type.type, NS_T_DECIMAL);
+    cr_expect_eq(j->out[7].type.scale, 2);
+    cr_expect_eq(j->out[7].args[0], 14); /* ext_amount */
+    cr_expect_eq(j->out[8].args[0], 15); /* disc_amount */
+    cr_expect_eq(j->out[9].fn, NS_FN_CONST);
+    cr_expect_eq(j->out[9].nargs, 0);
+    cr_expect_str_eq(j->out[9].value, "retail");
+    cr_expect_eq(j->out_types[9].type, NS_T_STRING);
+
+    cr_assert_eq(j->ndist, 1);
+    cr_expect_eq(j->dist_key[0], 1);
+    cr_assert_eq(j->nsort, 6);
+    for (int i = 0; i < 6; i++)
+        cr_expect_eq(j->sort_key[i], i);
+    cr_expect_eq(j->reduce, NS_REDUCE_AGGREGATE);
+    cr_expect_eq(j->group_len, 6);
+    cr_assert_eq(j->nsum, 3);
+    cr_expect_eq(j->sum_cols[0], 6);
+    cr_expect_eq(j->sum_cols[1], 7);
+    cr_expect_eq(j->sum_cols[2], 8);
+    cr_expect(j->drop_zero);
+    cr_expect_str_eq(j->table, "sales_retail");
+    cr_expect_eq(j->slices, 4);
+    cr_expect_eq(j->target_file_bytes, 256ull << 20);
+    cr_expect_eq(j->zstd_level, 3);
+    cr_expect_eq(j->max_rejects, 1000);
+    cr_expect_float_eq(j->max_reject_fraction, 0.01, 1e-12);
+    cr_expect_str_eq(j->pool, "default");
+    cr_expect_eq(j->memory_bytes, 256ull << 20);
+    cr_expect_eq(j->max_attempts, 4);
+    ns_job_destroy(&j);
+    cr_expect_null(j);
+    ns_job_destroy(&j);
+    ns_job_destroy(NULL);
+}
+
+/* ---- valid jobs ---- */
+
+Test(job, defaults)
+{
+    ns_job_t *j = s_ok(NAME INPUT TRANSFORM OUTPUT);
+    cr_expect_str_eq(j->name, "t");
+    cr_expect_str_eq(j->input_uri, "/raw/");
+    cr_expect_eq(j->delimiter, '|');
+    cr_expect_eq(j->quote, -1);
+    cr_expect_eq(j->escape, -1);
+    cr_expect_eq(j->header_lines, 1);
+    cr_expect_str_eq(j->compression, "auto");
+    cr_expect_eq(j->split_bytes, 128ull << 20);
+    cr_expect_eq(j->max_record, 1ull << 20);
+    cr_expect_eq(j->nfilter, 0);
+    cr_expect_eq(j->out[1].type.type, NS_T_INT); /* taken from the input column */
+    cr_expect_eq(j->reduce, NS_REDUCE_IDENTITY);
+    cr_expect_eq(j->ndist, 1); /* defaults to the sort key */
+    cr_expect_eq(j->dist_key[0], 0);
+    cr_expect_eq(j->slices, 1);
+    cr_expect_eq(j->target_file_bytes, 256ull << 20);
+    cr_expect_eq(j->zstd_level, 3);
+    cr_expect_eq(j->max_rejects, 0);
+    cr_expect_float_eq(j->max_reject_fraction, 1.0, 1e-12);
+    cr_expect_str_eq(j->pool, "default");
+    cr_expect_eq(j->memory_bytes, 256ull << 20);
+    cr_expect_eq(j->max_attempts, 4);
+    cr_expect_eq(ns_job_out_index(j, "missing"), -1);
+    cr_expect_eq(ns_job_out_index(NULL, "a"), -1);
+    ns_job_destroy(&j);
+}
+
+Test(job, functions_and_options)
+{
+    ns_job_t *j = s_ok("name: fn-test_2\n"
+                       "input:\n"
+                       "  uri: /raw/\n"
+                       "  delimiter: \"\\t\"\n"
+                       "  quote: '\"'\n"
+                       "  escape: \"\\\\\"\n"
+                       "  quoted_newlines: true\n"
+                       "  skip_lines: 2\n"
+                       "  header: false\n"
+                       "  compression: zstd\n"
+                       "  split_size: 64KiB\n"
+                       "  max_record: 2MB\n"
+                       "  columns:\n"
+                       "    - {name: local, type: timestamp}\n"
+                       "    - {name: off, type: string}\n"
+                       "    - {name: s1, type: string}\n"
+                       "    - {name: s2, type: string}\n"
+                       "    - {name: n, type: int}\n"
+                       "    - {name: d, type: 'decimal(10,4)'}\n"
+                       "    - {name: flag, type: bool}\n"
+                       "filter:\n"
+                       "  - {column: s1, op: ne, value: X}\n"
+                       "  - {column: s2, op: not_in, values: [A, 'B C', '']}\n"
+                       "  - {column: n, op: not_null}\n"
+                       "  - {column: flag, op: null}\n"
+                       "  - {column: s1, op: in, values: [Q]}\n"
+                       "transform:\n"
+                       "  - {name: utc, fn: to_utc, args: [local, off]}\n"
+                       "  - {name: s, fn: coalesce, args: [s1, s2, off]}\n"
+                       "  - {name: up, fn: upper, args: [s1]}\n"
+                       "  - {name: tr, type: string, fn: trim, args: [s2], required: true}\n"
+                       "  - {name: money, type: 'decimal(14,2)', fn: column, args: [d]}\n"
+                       "  - {name: n_as_dec, type: 'decimal(12,3)', from: n}\n"
+                       "  - {name: k, type: int, fn: const, value: '-42'}\n"
+                       "  - {name: day, type: date, fn: const, value: '2026-11-24'}\n"
+                       "  - {name: f, from: flag}\n"
+                       "output:\n"
+                       "  uri: '{out}/x/{yyyymmdd}/'\n"
+                       "  table: analytics.events\n"
+                       "  sort_key: [s, up, utc]\n"
+                       "  distribution_key: [up, s]\n"
+                       "  reduce: {kind: dedupe, group: 2, keep: last}\n"
+                       "  slices: 16\n"
+                       "  target_file_size: 1GB\n"
+                       "  zstd_level: 19\n"
+                       "error_budget: {max_fraction: 0.5}\n"
+                       "pool: spot-east\n"
+                       "memory: 1G\n"
+                       "max_attempts: 1\n");
+    cr_expect_str_eq(j->name, "fn-test_2");
+    cr_expect_eq(j->delimiter, '\t');
+    cr_expect_eq(j->quote, '"');
+    cr_expect_eq(j->escape, '\\');
+    cr_expect(j->quoted_newlines);
+    cr_expect_eq(j->skip_lines, 2);
+    cr_expect_eq(j->header_lines, 0);
+    cr_expect_str_eq(j->compression, "zstd");
+    cr_expect_eq(j->split_bytes, 64ull << 10);
+    cr_expect_eq(j->max_record, 2ull << 20);
+    cr_expect_eq(j->in[5].type.scale, 4);
+
+    cr_assert_eq(j->nfilter, 5);
+    cr_expect_eq(j->filter[0].op, NS_OP_NE);
+    cr_expect_eq(j->filter[1].op, NS_OP_NOT_IN);
+    cr_assert_eq(j->filter[1].nvalues, 3);
+    cr_expect_str_eq(j->filter[1].values[1], "B C");
+    cr_expect_str_eq(j->filter[1].values[2], "");
+    cr_expect_eq(j->filter[2].op, NS_OP_NOT_NULL);
+    cr_expect_eq(j->filter[2].nvalues, 0);
+    cr_expect_eq(j->filter[3].op, NS_OP_NULL);
+    cr_expect_eq(j->filter[3].column, 5 + 1);
+    cr_expect_eq(j->filter[4].op, NS_OP_IN);
+
+    cr_assert_eq(j->nout, 9);
+    cr_expect_eq(j->out[0].fn, NS_FN_TO_UTC);
+    cr_expect_eq(j->out[0].nargs, 2);
+    cr_expect_eq(j->out[0].args[0], 0);
+    cr_expect_eq(j->out[0].args[1], 1);
+    cr_expect_eq(j->out_types[0].type, NS_T_TIMESTAMP);
+    cr_expect_eq(j->out[1].fn, NS_FN_COALESCE);
+    cr_expect_eq(j->out[1].nargs, 3);
+    cr_expect_eq(j->out[1].args[2], 1);
+    cr_expect_eq(j->out_types[1].type, NS_T_STRING);
+    cr_expect_eq(j->out[2].fn, NS_FN_UPPER);
+    cr_expect_eq(j->out[3].fn, NS_FN_TRIM);
+    cr_expect(j->out[3].required);
+    cr_expect_eq(j->out[4].fn, NS_FN_COLUMN);
+    cr_expect_eq(j->out[4].args[0], 5);
+    cr_expect_eq(j->out_types[4].scale, 2);
+    cr_expect_eq(j->out_types[5].type, NS_T_DECIMAL);
+    cr_expect_eq(j->out_types[5].scale, 3);
+    cr_expect_str_eq(j->out[6].value, "-42");
+    cr_expect_eq(j->out_types[7].type, NS_T_DATE);
+    cr_expect_eq(j->out_types[8].type, NS_T_BOOL);
+
+    cr_expect_str_eq(j->output_uri, "/data/out/x/20261124/");
+    cr_expect_str_eq(j->table, "analytics.events");
+    cr_expect_eq(j->nsort, 3);
+    cr_expect_eq(j->ndist, 2);
+    cr_expect_eq(j->dist_key[0], 2);
+    cr_expect_eq(j->dist_key[1], 1);
+    cr_expect_eq(j->reduce, NS_REDUCE_DEDUPE);
+    cr_expect_eq(j->group_len, 2);
+    cr_expect(j->keep_last);
+    cr_expect_eq(j->slices, 16);
+    cr_expect_eq(j->target_file_bytes, 1ull << 30);
+    cr_expect_eq(j->zstd_level, 19);
+    cr_expect_eq(j->max_rejects, UINT64_MAX);
+    cr_expect_float_eq(j->max_reject_fraction, 0.5, 1e-12);
+    cr_expect_str_eq(j->pool, "spot-east");
+    cr_expect_eq(j->memory_bytes, 1ull << 30);
+    cr_expect_eq(j->max_attempts, 1);
+    ns_job_destroy(&j);
+}
+
+Test(job, aggregate_default_distribution_is_the_group)
+{
+    ns_job_t *j = s_ok(NAME INPUT TRANSFORM "output:\n  uri: /o/\n  table: t\n  sort_key: [a, n]\n"
+                                            "  reduce: {kind: aggregate, group: 1, sum: [n]}\n"
+                                            "error_budget: {max_rejects: 7}\n");
+    cr_expect_eq(j->reduce, NS_REDUCE_AGGREGATE);
+    cr_expect_eq(j->ndist, 1);
+    cr_expect_eq(j->dist_key[0], 0);
+    cr_expect_not(j->drop_zero);
+    cr_expect_eq(j->max_rejects, 7);
+    cr_expect_float_eq(j->max_reject_fraction, 1.0, 1e-12);
+    ns_job_destroy(&j);
+}
+
+/* ---- variables ---- */
+
+static ns_job_t *s_with_uri(const char *uri, const ns_var_t *vars, int nvars, ns_err_t *err)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "name: t\ninput:\n  uri: '%s'\n  columns: [{name: a, type: string}]\n"
+             "transform: [{name: a, from: a}]\n"
+             "output: {uri: /o/, table: t, sort_key: [a]}\n",
+             uri);
+    return ns_job_parse(yaml, strlen(yaml), "v.yaml", vars, nvars, err);
+}
+
+Test(job, variables)
+{
+    ns_var_t vars[] = {
+        {"date", "2026-02-03"}, {"bucket", "s3://b"}, {"bucket", "ignored"}, {"empty", ""}};
+    ns_err_t err;
+    ns_err_clear(&err);
+    ns_job_t *j = s_with_uri("{bucket}/x/{date}/{yyyymmdd}{empty}/{{lit}}", vars, 4, &err);
+    cr_assert(j, "%s", err.msg);
+    cr_expect_str_eq(j->input_uri, "s3://b/x/2026-02-03/20260203/{lit}");
+    ns_job_destroy(&j);
+
+    /* an explicit yyyymmdd wins over the derived one */
+    ns_var_t v2[] = {{"yyyymmdd", "19991231"}, {"date", "2026-02-03"}};
+    j = s_with_uri("/{yyyymmdd}", v2, 2, &err);
+    cr_assert(j, "%s", err.msg);
+    cr_expect_str_eq(j->input_uri, "/19991231");
+    ns_job_destroy(&j);
+
+    /* no variables at all is fine when none are used */
+    j = s_with_uri("/plain/path/", NULL, 0, &err);
+    cr_assert(j, "%s", err.msg);
+    ns_job_destroy(&j);
+}
+
+Test(job, variable_errors)
+{
+    ns_var_t vars[] = {{"date", "2026-02-30"}, {"x", "1"}};
+    ns_err_t err;
+    ns_job_t *j = s_with_uri("{raw}/pos/", vars, 2, &err);
+    cr_expect_null(j);
+    cr_expect_str_eq(err.msg, "v.yaml:3:8: variable 'raw' in input.uri has no value (give it "
+                              "with --var raw=VALUE)");
+    j = s_with_uri("/{date}/", vars, 2, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "v.yaml:3:8: bad date '2026-02-30' for variable 'date'"), "%s",
+              err.msg);
+    j = s_with_uri("/{yyyymmdd}/", vars, 2, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "bad date '2026-02-30'"), "%s", err.msg);
+    j = s_with_uri("/{date}/", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "v.yaml:3:8: variable 'date' in input.uri has no value"), "%s",
+              err.msg);
+    j = s_with_uri("/{x/", vars, 2, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "v.yaml:3:8: bad variable reference in input.uri at byte 2"), "%s",
+              err.msg);
+    j = s_with_uri("/{}/", vars, 2, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "bad variable reference"), "%s", err.msg);
+    j = s_with_uri("/{1x}/", vars, 2, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "bad variable reference"), "%s", err.msg);
+
+    /* the result is bounded */
+    char big[5000];
+    memset(big, 'a', 4000);
+    big[4000] = '\0';
+    ns_var_t vb[] = {{"b", big}};
+    j = s_with_uri("{b}/{b}", vb, 1, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "input.uri is longer than 4096 bytes"), "%s", err.msg);
+}
+
+/* ---- sizes and numbers ---- */
+
+static uint64_t s_split(const char *size, ns_err_t *err)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             NAME "input:\n  uri: /r/\n  split_size: %s\n  columns:\n"
+                  "    - {name: a, type: string}\n"
+                  "    - {name: n, type: int}\n" TRANSFORM OUTPUT,
+             size);
+    ns_job_t *j = ns_job_parse(yaml, strlen(yaml), "t.yaml", NULL, 0, err);
+    uint64_t v = j ? j->split_bytes : 0;
+    ns_job_destroy(&j);
+    return v;
+}
+
+Test(job, sizes)
+{
+    ns_err_t err;
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } ok[] = {
+        {"1", 1},
+        {"4096", 4096},
+        {"10B", 10},
+        {"1KB", 1024},
+        {"3 kb", 3072},
+        {"2KiB", 2048},
+        {"5K", 5120},
+        {"128MB", 128ull << 20},
+        {"1MiB", 1ull << 20},
+        {"2GB", 2ull << 30},
+        {"1 TB", 1ull << 40},
+        {"\"7mb\"", 7ull << 20},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        ns_err_clear(&err);
+        cr_expect_eq(s_split(ok[i].text, &err), ok[i].bytes, "'%s': %s", ok[i].text, err.msg);
+    }
+    static const struct {
+        const char *text;
+        const char *frag;
+    } bad[] = {
+        {"0", "must be between 1 and"},
+        {"2TB", "must be between 1 and"},
+        {"12XB", "unknown unit"},
+        {"1.5GB", "unknown unit"},
+        {"MB", "expected a size like 128MB"},
+        {"-1", "expected a size"},
+        {"99999999999999999999", "too large"},
+        {"99999999999TB", "too large"},
+        {"[1]", "must be a scalar, not a sequence"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ns_err_clear(&err);
+        cr_expect_eq(s_split(bad[i].text, &err), 0, "'%s' should fail", bad[i].text);
+        cr_expect(strncmp(err.msg, "t.yaml:4:15: ", 13) == 0, "'%s': %s", bad[i].text, err.msg);
+        cr_expect(strstr(err.msg, bad[i].frag), "'%s': %s", bad[i].text, err.msg);
+    }
+}
+
+/* ---- errors, each with its position ---- */
+
+Test(job, error_structure)
+{
+    s_bad(NAME INPUT TRANSFORM OUTPUT "colour: red\n", "14:1", "unknown key 'colour' in the job");
+    s_bad(NAME INPUT TRANSFORM "output:\n  uri: /o/\n  table: t\n  colums: [a]\n  sort_key: [a]\n",
+          "13:3", "unknown key 'colums' in output");
+    s_bad(NAME INPUT TRANSFORM, "1:1", "missing key 'output' in the job");
+    s_bad(INPUT TRANSFORM OUTPUT, "1:1", "missing key 'name' in the job");
+    s_bad(NAME "input: /raw/\n" TRANSFORM OUTPUT, "2:8", "input must be a mapping, not a scalar");
+    s_bad(NAME "input:\n  columns: [{name: a, type: string}]\n" TRANSFORM OUTPUT, "3:3",
+          "missing key 'uri' in input");
+    s_bad(NAME "name: u\n" INPUT TRANSFORM OUTPUT, "2:1", "duplicate key 'name' in the job");
+    s_bad("- a\n- b\n", "1:1", "the job must be a mapping, not a sequence");
+    s_bad(NAME INPUT "transform: {name: a}\n" OUTPUT, "7:12", "transform must be a sequence");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "filter: {column: a}\n", "14:9", "filter must be a sequence");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "? [a]\n: 1\n", "14:3", "keys of the job must be scalars");
+    s_bad("name: [bad\n", "2:1", "did not find expected ',' or ']'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "---\nname: again\n", "15:1", "more than one YAML document");
+    s_bad("name: 'a/b'\n" INPUT TRANSFORM OUTPUT, "1:7", "bad job name 'a/b'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "description: [x]\n", "14:14",
+          "description must be a scalar");
+}
+
+Test(job, error_input)
+{
+    s_bad(NAME "input:\n  uri: /r/\n  columns:\n    - {name: a, type: integr}\n" TRANSFORM OUTPUT,
+          "5:23", "bad type 'integr'");
+    s_bad(
+        NAME
+        "input:\n  uri: /r/\n  columns:\n    - {name: a, type: 'decimal(30,2)'}\n" TRANSFORM OUTPUT,
+        "5:23", "decimal precision");
+    s_bad(NAME "input:\n  uri: /r/\n  columns:\n    - {name: a, type: string}\n"
+               "    - {name: a, type: int}\n" TRANSFORM OUTPUT,
+          "6:14", "duplicate input column 'a'");
+    s_bad(NAME
+          "input:\n  uri: /r/\n  columns:\n    - {name: 'a b', type: string}\n" TRANSFORM OUTPUT,
+          "5:14", "bad column name 'a b'");
+    s_bad(NAME "input:\n  uri: /r/\n  columns:\n    - {name: a}\n" TRANSFORM OUTPUT, "5:7",
+          "missing key 'type' in input.columns[0]");
+    s_bad(NAME "input:\n  uri: /r/\n  columns:\n    - {name: a, typ: string}\n" TRANSFORM OUTPUT,
+          "5:17", "unknown key 'typ' in input.columns[0]");
+    s_bad(NAME "input:\n  uri: /r/\n  columns: []\n" TRANSFORM OUTPUT, "4:12",
+          "input.columns must list at least one column");
+    s_bad(NAME
+          "input:\n  uri: /r/\n  delimiter: '||'\n  columns: [{name: a, type: string}]\n" TRANSFORM
+              OUTPUT,
+          "4:14", "bad input.delimiter '||'");
+    s_bad(
+        NAME
+        "input:\n  uri: /r/\n  quote: '|'\n  columns: [{name: a, type: string}]\n" TRANSFORM OUTPUT,
+        "4:10", "input.quote must differ from input.delimiter");
+    s_bad(NAME "input:\n  uri: /r/\n  quote: '\"'\n  escape: '\"'\n"
+               "  columns: [{name: a, type: string}]\n" TRANSFORM OUTPUT,
+          "5:11", "input.escape must differ");
+    s_bad(NAME "input:\n  uri: /r/\n  quoted_newlines: true\n"
+               "  columns: [{name: a, type: string}]\n" TRANSFORM OUTPUT,
+          "4:20", "quoted_newlines needs a quote character");
+    s_bad(NAME "input:\n  uri: /r/\n  header: yes\n  columns: [{name: a, type: string}]\n" TRANSFORM
+              OUTPUT,
+          "4:11", "bad input.header 'yes': expected true or false");
+    s_bad(
+        NAME
+        "input:\n  uri: /r/\n  compression: bzip2\n  columns: [{name: a, type: string}]\n" TRANSFORM
+            OUTPUT,
+        "4:16", "expected one of auto, none, gzip, zstd");
+    s_bad(NAME
+          "input:\n  uri: /r/\n  format: json\n  columns: [{name: a, type: string}]\n" TRANSFORM
+              OUTPUT,
+          "4:11", "bad input.format 'json'");
+    s_bad(NAME
+          "input:\n  uri: /r/\n  skip_lines: -1\n  columns: [{name: a, type: string}]\n" TRANSFORM
+              OUTPUT,
+          "4:15", "bad input.skip_lines '-1': out of range 0..1000");
+    s_bad(NAME
+          "input:\n  uri: /r/\n  skip_lines: 1e3\n  columns: [{name: a, type: string}]\n" TRANSFORM
+              OUTPUT,
+          "4:15", "expected an integer");
+    s_bad(NAME
+          "input:\n  uri: /r/\n  max_record: 65MB\n  columns: [{name: a, type: string}]\n" TRANSFORM
+              OUTPUT,
+          "4:15", "bad input.max_record '65MB'");
+    s_bad(NAME "input:\n  uri: ''\n  columns: [{name: a, type: string}]\n" TRANSFORM OUTPUT, "3:8",
+          "input.uri must not be empty");
+}
+
+Test(job, error_filter)
+{
+    const char *head = NAME INPUT TRANSFORM OUTPUT "filter:\n";
+    char y[2048];
+    snprintf(y, sizeof y, "%s  - {column: zz, op: eq, value: 1}\n", head);
+    s_bad(y, "15:14", "unknown input column 'zz' in filter[0]");
+    snprintf(y, sizeof y, "%s  - {column: a, op: like, value: 1}\n", head);
+    s_bad(y, "15:21", "bad op 'like': expected one of eq, ne, in, not_in, null, not_null");
+    snprintf(y, sizeof y, "%s  - {column: a, op: eq}\n", head);
+    s_bad(y, "15:5", "op 'eq' needs 'value' in filter[0]");
+    snprintf(y, sizeof y, "%s  - {column: a, op: ne, values: [x]}\n", head);
+    s_bad(y, "15:33", "op 'ne' takes 'value', not 'values'");
+    snprintf(y, sizeof y, "%s  - {column: a, op: in, value: x}\n", head);
+    s_bad(y, "15:32", "op 'in' takes 'values', not 'value'");
+    snprintf(y, sizeof y, "%s  - {column: a, op: not_in}\n", head);
+    s_bad(y, "15:5", "op 'not_in' needs 'values'");
+    snprintf(y, sizeof y, "%s  - {column: a, op: in, values: x}\n", head);
+    s_bad(y, "15:33", "values of filter[0] must be a sequence");
+    snprintf(y, sizeof y, "%s  - {column: a, op: in, values: []}\n", head);
+    s_bad(y, "15:33", "must list 1 to 32 values");
+    snprintf(y, sizeof y, "%s  - {column: a, op: in, values: [[x]]}\n", head);
+    s_bad(y, "15:34", "filter value must be a scalar, not a sequence");
+    snprintf(y, sizeof y, "%s  - {column: a, op: null, value: x}\n", head);
+    s_bad(y, "15:34", "op 'null' takes no value");
+    snprintf(y, sizeof y, "%s  - {column: a, op: eq, value: x}\n  - {column: a, opp: eq}\n", head);
+    s_bad(y, "16:17", "unknown key 'opp' in filter[1]");
+    snprintf(y, sizeof y, "%s  - [a, eq, x]\n", head);
+    s_bad(y, "15:5", "filter[0] must be a mapping, not a sequence");
+}
+
+#define TR_HEAD                                                                                    \
+    NAME "input:\n  uri: /r/\n  columns:\n"                                                        \
+         "    - {name: s, type: string}\n"                                                         \
+         "    - {name: n, type: int}\n"                                                            \
+         "    - {name: ts, type: timestamp}\n"                                                     \
+         "    - {name: d, type: date}\n"                                                           \
+         "transform:\n"                                                                            \
+         "  - {name: a, from: s}\n"
+/* lines: the transform item of each case is line 11 */
+#define TR_TAIL "output: {uri: /o/, table: t, sort_key: [a]}\n"
+
+Test(job, error_transform)
+{
+    s_bad(TR_HEAD "  - {name: x, type: date, from: n}\n" TR_TAIL, "11:33",
+          "cannot cast input column 'n' (int) to date in transform 'x'");
+    s_bad(TR_HEAD "  - {name: x, type: int, from: s}\n" TR_TAIL, "11:32",
+          "cannot cast input column 's' (string) to int");
+    s_bad(TR_HEAD "  - {name: x, type: timestamp, from: d}\n" TR_TAIL, "11:38",
+          "cannot cast input column 'd' (date) to timestamp");
+    s_bad(TR_HEAD "  - {name: x, from: nope}\n" TR_TAIL, "11:21",
+          "unknown input column 'nope' in transform 'x'");
+    s_bad(TR_HEAD "  - {name: a, from: n}\n" TR_TAIL, "11:12", "duplicate output column 'a'");
+    s_bad(TR_HEAD "  - {name: x}\n" TR_TAIL, "11:5", "missing key 'from' or 'fn' in transform 'x'");
+    s_bad(TR_HEAD "  - {type: int, from: n}\n" TR_TAIL, "11:5",
+          "missing key 'name' in transform[1]");
+    s_bad(TR_HEAD "  - {name: x, from: n, fn: upper}\n" TR_TAIL, "11:28",
+          "give either 'from' or 'fn'");
+    s_bad(TR_HEAD "  - {name: x, from: n, args: [n]}\n" TR_TAIL, "11:30",
+          "'args' does not go with 'from'");
+    s_bad(TR_HEAD "  - {name: x, fn: lower, args: [s]}\n" TR_TAIL, "11:19", "bad fn 'lower'");
+    s_bad(TR_HEAD "  - {name: x, fn: to_utc, args: [ts]}\n" TR_TAIL, "11:33",
+          "fn 'to_utc' takes 2 arguments in transform 'x', not 1");
+    s_bad(TR_HEAD "  - {name: x, fn: to_utc, args: [d, s]}\n" TR_TAIL, "11:34",
+          "fn to_utc needs a timestamp first argument");
+    s_bad(TR_HEAD "  - {name: x, fn: to_utc, args: [ts, n]}\n" TR_TAIL, "11:38",
+          "needs a string UTC offset second argument");
+    s_bad(TR_HEAD "  - {name: x, type: string, fn: to_utc, args: [ts, s]}\n" TR_TAIL, "11:21",
+          "fn to_utc gives a timestamp");
+    s_bad(TR_HEAD "  - {name: x, fn: upper, args: [n]}\n" TR_TAIL, "11:33",
+          "fn upper needs a string argument");
+    s_bad(TR_HEAD "  - {name: x, fn: trim}\n" TR_TAIL, "11:19", "fn 'trim' takes 1 argument");
+    s_bad(TR_HEAD "  - {name: x, fn: coalesce, args: [s, s, s, s, s]}\n" TR_TAIL, "11:35",
+          "too many args");
+    s_bad(TR_HEAD "  - {name: x, fn: coalesce, args: [s, n]}\n" TR_TAIL, "11:39",
+          "cannot cast input column 'n' (int) to string");
+    s_bad(TR_HEAD "  - {name: x, fn: coalesce, args: s}\n" TR_TAIL, "11:35",
+          "args of transform 'x' must be a sequence");
+    s_bad(TR_HEAD "  - {name: x, fn: const}\n" TR_TAIL, "11:5",
+          "missing key 'type' in transform 'x' (fn const needs it)");
+    s_bad(TR_HEAD "  - {name: x, type: int, fn: const}\n" TR_TAIL, "11:5",
+          "missing key 'value' in transform 'x'");
+    s_bad(TR_HEAD "  - {name: x, type: int, fn: const, value: 12a}\n" TR_TAIL, "11:44",
+          "bad value for int column 'x'");
+    s_bad(TR_HEAD "  - {name: x, type: date, fn: const, value: '2026-02-30'}\n" TR_TAIL, "11:45",
+          "bad value for date column 'x'");
+    s_bad(TR_HEAD "  - {name: x, type: string, fn: const, value: ''}\n" TR_TAIL, "11:47",
+          "const value must not be empty");
+    s_bad(TR_HEAD "  - {name: x, type: string, fn: const, value: v, args: [s]}\n" TR_TAIL, "11:56",
+          "fn 'const' takes 0 arguments");
+    s_bad(TR_HEAD "  - {name: x, from: s, value: v}\n" TR_TAIL, "11:31",
+          "'value' only goes with fn const");
+    s_bad(TR_HEAD "  - {name: x, from: s, required: 1}\n" TR_TAIL, "11:34", "bad required '1'");
+    s_bad(NAME INPUT "transform: []\n" OUTPUT, "7:12",
+          "transform must list at least one output column");
+}
+
+#define OUT_HEAD                                                                                   \
+    NAME "input:\n  uri: /r/\n  columns:\n"                                                        \
+         "    - {name: s, type: string}\n"                                                         \
+         "    - {name: n, type: int}\n"                                                            \
+         "transform:\n"                                                                            \
+         "  - {name: a, from: s}\n"                                                                \
+         "  - {name: b, from: s}\n"                                                                \
+         "  - {name: q, from: n}\n"                                                                \
+         "output:\n"                                                                               \
+         "  uri: /o/\n"                                                                            \
+         "  table: t\n"
+/* the case's first line is line 14 */
+
+Test(job, error_output)
+{
+    s_bad(OUT_HEAD "  sort_key: [a, zz]\n", "14:17",
+          "unknown output column 'zz' in output.sort_key");
+    s_bad(OUT_HEAD "  sort_key: [a, a]\n", "14:17", "column 'a' appears twice in output.sort_key");
+    s_bad(OUT_HEAD "  sort_key: []\n", "14:13", "must name at least one output column");
+    s_bad(OUT_HEAD "  sort_key: a\n", "14:13", "output.sort_key must be a sequence");
+    s_bad(OUT_HEAD, "12:3", "missing key 'sort_key' in output");
+    s_bad(OUT_HEAD "  sort_key: [a]\n  distribution_key: [x]\n", "15:22",
+          "unknown output column 'x' in output.distribution_key");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: aggregate, group: 3, sum: [q]}\n", "15:36",
+          "reduce group 3 is longer than the sort key (2 columns)");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: aggregate, group: 0, sum: [q]}\n", "15:36",
+          "bad reduce group '0': out of range 1..256");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: aggregate, group: 2, sum: [b]}\n", "15:45",
+          "sum column 'b' is string, not int or decimal");
+    s_bad(OUT_HEAD "  sort_key: [a, q]\n  reduce: {kind: aggregate, group: 2, sum: [q]}\n", "15:45",
+          "sum column 'q' is part of the group");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: aggregate, group: 2}\n", "15:11",
+          "missing key 'sum' in output.reduce");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: aggregate, sum: [q]}\n", "15:11",
+          "missing key 'group' in output.reduce (reduce kind aggregate needs it)");
+    s_bad(OUT_HEAD
+          "  sort_key: [a, b]\n  reduce: {kind: aggregate, group: 1, sum: [q], keep: last}\n",
+          "15:55", "key 'keep' only goes with reduce kind dedupe");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: dedupe, group: 1, drop_zero: true}\n",
+          "15:47", "key 'drop_zero' only goes with reduce kind aggregate");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: identity, group: 1}\n", "15:35",
+          "key 'group' does not go with reduce kind identity");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: dedupe, group: 1, keep: middle}\n",
+          "15:42", "bad reduce keep 'middle': expected one of first, last");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: merge}\n", "15:18",
+          "bad reduce kind 'merge'");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {group: 1}\n", "15:11",
+          "missing key 'kind' in output.reduce");
+    s_bad(OUT_HEAD "  sort_key: [a, b]\n  reduce: {kind: dedupe, group: 1}\n"
+                   "  distribution_key: [b]\n",
+          "16:22", "distribution key column 'b' is not in the reduce group");
+    s_bad(OUT_HEAD "  sort_key: [a]\n  slices: 0\n", "15:11", "bad output.slices '0'");
+    s_bad(OUT_HEAD "  sort_key: [a]\n  zstd_level: 25\n", "15:15",
+          "bad output.zstd_level '25': out of range 1..19");
+    s_bad(OUT_HEAD "  sort_key: [a]\n  zstd_level: abc\n", "15:15", "expected an integer");
+    s_bad(OUT_HEAD "  sort_key: [a]\n  target_file_size: 0\n", "15:21",
+          "bad output.target_file_size '0'");
+    s_bad(NAME INPUT TRANSFORM "output:\n  uri: /o/\n  table: 'x.y.z'\n  sort_key: [a]\n", "12:10",
+          "bad output.table 'x.y.z'");
+    s_bad(NAME INPUT TRANSFORM "output:\n  uri: /o/\n  table: 'x-y'\n  sort_key: [a]\n", "12:10",
+          "bad output.table 'x-y'");
+}
+
+Test(job, error_operations)
+{
+    s_bad(NAME INPUT TRANSFORM OUTPUT "error_budget: {max_fraction: 1.5}\n", "14:30",
+          "bad error_budget.max_fraction '1.5': must be between 0 and 1");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "error_budget: {max_fraction: 1%}\n", "14:30",
+          "expected a number like 0.01");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "error_budget: {max_rejects: -3}\n", "14:29",
+          "bad error_budget.max_rejects '-3'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "error_budget: {}\n", "14:15",
+          "error_budget needs max_rejects, max_fraction or both");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "pool: 'a b'\n", "14:7", "bad pool 'a b'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "memory: 512KB\n", "14:9", "bad memory '512KB'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "max_attempts: 0\n", "14:15",
+          "bad max_attempts '0': out of range 1..100");
+}
+
+/* ---- bounds ---- */
+
+Test(job, bounds)
+{
+    ns_err_t err;
+    /* text larger than 1 MiB */
+    size_t big = (1u << 20) + 1;
+    char *text = malloc(big);
+    cr_assert(text);
+    memset(text, '#', big);
+    ns_job_t *j = ns_job_parse(text, big, "big.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "big.yaml: job definition is 1048577 bytes"), "%s", err.msg);
+    free(text);
+
+    /* 257 input columns */
+    size_t cap = 64 * 1024;
+    text = malloc(cap);
+    cr_assert(text);
+    size_t o = (size_t)snprintf(text, cap, "name: t\ninput:\n  uri: /r/\n  columns:\n");
+    for (int i = 0; i < 257; i++)
+        o += (size_t)snprintf(text + o, cap - o, "    - {name: c%d, type: int}\n", i);
+    snprintf(text + o, cap - o, TRANSFORM OUTPUT);
+    j = ns_job_parse(text, strlen(text), "t.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect_str_eq(err.msg, "t.yaml:261:7: more than 256 input columns");
+    free(text);
+
+    /* a name one byte too long */
+    char y[1024];
+    snprintf(
+        y, sizeof y,
+        "name: t\ninput:\n  uri: /r/\n  columns:\n    - {name: %0*d, type: int}\n" TRANSFORM OUTPUT,
+        64, 0);
+    j = ns_job_parse(y, strlen(y), "t.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "t.yaml:5:14: bad column name '0000"), "%s", err.msg);
+
+    /* empty and NULL text, invalid UTF-8 */
+    j = ns_job_parse("", 0, NULL, NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect_str_eq(err.msg, "job: empty job definition");
+    j = ns_job_parse(NULL, 0, "x", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect_str_eq(err.msg, "x: no job text");
+    const char bad_utf8[] = "name: t\ndescription: \xff\xfe\n";
+    j = ns_job_parse(bad_utf8, sizeof bad_utf8 - 1, "u.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect(strncmp(err.msg, "u.yaml:2:14: ", 13) == 0, "%s", err.msg);
+
+    /* a cyclic alias is walked by the schema, not followed */
+    const char *cyc = "name: t\ninput: &x {uri: /r/, columns: *x}\ntransform: []\noutput: {}\n";
+    j = ns_job_parse(cyc, strlen(cyc), "a.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect(strstr(err.msg, "input.columns must be a sequence, not a mapping"), "%s", err.msg);
+}
