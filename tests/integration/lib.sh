@@ -48,7 +48,7 @@ start_worker() {
 wait_workers() { # wait until N workers are registered
   for _ in $(seq 100); do
     local c
-    c=$("$NS_BIN" list --json | grep -o '"busy"' | wc -l)
+    c=$("$NS_BIN" list --json 2>/dev/null | grep -o '"busy"' | wc -l || true)
     [ "$c" -ge "$1" ] && return 0
     sleep 0.1
   done
@@ -56,7 +56,7 @@ wait_workers() { # wait until N workers are registered
 }
 
 json_get() { # json_get KEY < json: the first string or number value of KEY
-  grep -o "\"$1\":\(\"[^\"]*\"\|[-0-9.]*\)" | head -n1 | sed 's/^[^:]*://; s/"//g'
+  { grep -o "\"$1\":\(\"[^\"]*\"\|[-0-9.]*\)" || true; } | head -n1 | sed 's/^[^:]*://; s/"//g'
 }
 
 manifest_urls() { # manifest_urls MANIFEST_PATH -> paths in order

@@ -17,6 +17,7 @@ sed -e 's/^\(\s*split_size:\).*/\1 192KB/' -e 's/^\(\s*slices:\).*/\1 6/' \
 grep -q '^memory: 2MB' "$T/job.yaml" || fail "could not set memory"
 
 busy_worker_pid() { # pid of a worker that is running a task, from its id host-pid-rand
+  set +o pipefail
   "$NS_BIN" list --json | grep -o '"id":"[^"]*","pool":"[^"]*","capacity":"[^"]*","slots":[0-9]*,"busy":1' |
     head -1 | sed 's/"id":"\([^"]*\)".*/\1/' | awk -F- '{print $(NF-1)}'
 }
