@@ -1182,6 +1182,26 @@ static void s_dispatch(s_coord_t *c)
 
 /* ---------------------------------------------------------------- workers */
 
+/* Journals and applies the failure of one attempt. */
+static int s_log_fail(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, const char *reason,
+                      bool counted)
+{
+    ns_msgb_t b;
+    ns_msgb_init_raw(&b, 6);
+    ns_msgb_str(&b, "t", "FAIL");
+    ns_msgb_str(&b, "job", j->id);
+    ns_msgb_int(&b, "task", tidx);
+    ns_msgb_int(&b, "attempt", attempt);
+    ns_msgb_str(&b, "reason", reason);
+    ns_msgb_bool(&b, "counted", counted);
+    int rc = s_log(c, &b);
+    ns_msgb_free(&b);
+    if (rc)
+        return -1;
+    s_apply_fail(c, j, tidx, attempt, reason, counted);
+    return 0;
+}
+
 static void s_lose_worker(s_coord_t *c, int widx, const char *why)
 {
     s_worker_t *w = &c->workers[widx];
@@ -1198,23 +1218,59 @@ static void s_lose_worker(s_coord_t *c, int widx, const char *why)
                     continue;
                 char reason[512];
                 snprintf(reason, sizeof reason, "worker %s lost (%s)", w->id, why);
-                ns_msgb_t b;
-                ns_msgb_init_raw(&b, 6);
-                ns_msgb_str(&b, "t", "FAIL");
-                ns_msgb_str(&b, "job", j->id);
-                ns_msgb_int(&b, "task", i);
-                ns_msgb_int(&b, "attempt", t->att[a].id);
-                ns_msgb_str(&b, "reason", reason);
-                ns_msgb_bool(&b, "counted", true);
-                int rc = s_log(c, &b);
-                ns_msgb_free(&b);
-                if (rc)
+                if (s_log_fail(c, j, i, t->att[a].id, reason, true))
                     return;
-                s_apply_fail(c, j, i, t->att[a].id, reason, true);
             }
         }
     }
     w->busy = 0;
+}
+
+/* Does a READY's running list hold [job, task, attempt]? */
+static int s_reports(const msgpack_object *running, const char *job, int task, int64_t attempt)
+{
+    if (!running)
+        return 0;
+    for (uint32_t i = 0; i < running->via.array.size; i++) {
+        const msgpack_object *e = &running->via.array.ptr[i];
+        char id[NS_PROTO_MAX_ID];
+        int64_t tk, at;
+        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
+            ns_mp_strz(&e->via.array.ptr[0], id, sizeof id) ||
+            ns_mp_int(&e->via.array.ptr[1], &tk) || ns_mp_int(&e->via.array.ptr[2], &at))
+            continue;
+        if (tk == task && at == attempt && !strcmp(id, job))
+            return 1;
+    }
+    return 0;
+}
+
+/* A worker that (re)joins while running attempts this coordinator started
+ * before a restart: a pending task whose journaled attempt is still running
+ * is adopted instead of being started again. */
+static void s_adopt(s_coord_t *c, int widx, const msgpack_object *running)
+{
+    if (!running)
+        return;
+    for (uint32_t i = 0; i < running->via.array.size; i++) {
+        const msgpack_object *e = &running->via.array.ptr[i];
+        char id[NS_PROTO_MAX_ID];
+        int64_t tk, at;
+        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
+            ns_mp_strz(&e->via.array.ptr[0], id, sizeof id) ||
+            ns_mp_int(&e->via.array.ptr[1], &tk) || ns_mp_int(&e->via.array.ptr[2], &at))
+            continue;
+        s_job_t *j = s_find_job(c, id);
+        if (!j || s_job_done(j) || tk < 0 || tk >= j->nmaps + j->nreduces)
+            continue;
+        s_task_t *t = &j->tasks[tk];
+        if (t->state != T_PENDING || at < 0 || at >= t->next_attempt || s_att_index(t, at) >= 0)
+            continue;
+        s_apply_start(c, j, t, at, widx);
+        j->retries -= at > 0; /* not a new attempt */
+        ns_info("job %s: task %lld attempt %lld adopted from worker %s", j->id, (long long)tk,
+                (long long)at, c->workers[widx].id);
+    }
 }
 
 static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns_msg_t *m)
@@ -1230,11 +1286,32 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
         ns_warn("dropping malformed READY: %s", err.msg);
         return;
     }
+    const msgpack_object *running = ns_mp_get(m->root, "running");
+    if (running && running->type != MSGPACK_OBJECT_ARRAY)
+        running = NULL;
     int widx = s_find_worker(c, rid, ridlen);
     if (widx >= 0 && c->workers[widx].alive) {
-        /* A worker that says READY again lost its state (restart): its old
-         * attempts are gone. */
-        s_lose_worker(c, widx, "worker restarted");
+        /* READY again (it heard nothing for a while): attempts we gave it
+         * that it no longer runs are lost; the others go on. */
+        s_worker_t *w = &c->workers[widx];
+        w->busy = 0;
+        for (int ji = 0; ji < c->njobs; ji++) {
+            s_job_t *j = c->jobs[ji];
+            for (int i = 0; i < j->nmaps + j->nreduces; i++) {
+                s_task_t *t = &j->tasks[i];
+                for (int a = t->natt - 1; a >= 0; a--) {
+                    if (t->att[a].worker != widx)
+                        continue;
+                    if (s_reports(running, j->id, i, t->att[a].id)) {
+                        w->busy++;
+                        continue;
+                    }
+                    s_log_fail(c, j, i, t->att[a].id, "worker no longer runs the attempt", true);
+                }
+            }
+        }
+        w->last_seen = s_mono();
+        return;
     }
     if (widx < 0) {
         s_worker_t *ws = realloc(c->workers, (size_t)(c->nworkers + 1) * sizeof *ws);
@@ -1255,6 +1332,7 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
     w->alive = 1;
     w->last_seen = s_mono();
     ns_info("worker %s ready: pool %s, %s, %d slots", w->id, w->pool, w->capacity, w->slots);
+    s_adopt(c, widx, running);
 }
 
 static void s_on_done(s_coord_t *c, const ns_msg_t *m, const void *raw, size_t rawlen)
@@ -1335,19 +1413,8 @@ static void s_on_failed(s_coord_t *c, const ns_msg_t *m)
     char name[16];
     s_task_name(t, tidx, j, name, sizeof name);
     ns_warn("job %s: %s attempt %lld failed: %s", j->id, name, (long long)attempt, reason);
-    ns_msgb_t b;
-    ns_msgb_init_raw(&b, 6);
-    ns_msgb_str(&b, "t", "FAIL");
-    ns_msgb_str(&b, "job", j->id);
-    ns_msgb_int(&b, "task", tidx);
-    ns_msgb_int(&b, "attempt", attempt);
-    ns_msgb_str(&b, "reason", reason);
-    ns_msgb_bool(&b, "counted", true);
-    int rc = s_log(c, &b);
-    ns_msgb_free(&b);
-    if (rc)
+    if (s_log_fail(c, j, tidx, attempt, reason, true))
         return;
-    s_apply_fail(c, j, tidx, attempt, reason, true);
     if (!retryable && !s_job_done(j)) {
         char msg[1024];
         snprintf(msg, sizeof msg, "task %s failed: %s", name, reason);

@@ -941,11 +941,12 @@ static void s_money(char *out, int64_t c)
     out[len] = '\0';
 }
 
-static void s_date(char *out, size_t cap, int64_t day, const char *fmt_kind)
+/* YYYY-MM-DD, or YYYYMMDD when compact. */
+static void s_date(char *out, size_t cap, int64_t day, bool compact)
 {
     int y, m, d;
     s_civil_from_days(day, &y, &m, &d);
-    if (strcmp(fmt_kind, "compact") == 0)
+    if (compact)
         snprintf(out, cap, "%04d%02d%02d", y, m, d);
     else
         snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
@@ -1101,7 +1102,7 @@ static int s_store_day(s_ctx_t *c, const s_store_t *st, int64_t day, ns_writer_t
     s_txnfmt_t tf;
     memset(&tf, 0, sizeof tf);
     snprintf(tf.store, sizeof tf.store, "%04d", st->pub.id);
-    s_date(tf.bdate, sizeof tf.bdate, day, "iso");
+    s_date(tf.bdate, sizeof tf.bdate, day, false);
     tf.currency = st->pub.currency_code;
     tf.bday = day;
     s_txn_t *t = malloc(sizeof *t);
@@ -1128,7 +1129,7 @@ static int s_store_day(s_ctx_t *c, const s_store_t *st, int64_t day, ns_writer_t
                      abs(off) % 60);
             if (t->type == S_RETURN) {
                 char od[16];
-                s_date(od, sizeof od, t->orig_day, "compact");
+                s_date(od, sizeof od, t->orig_day, true);
                 snprintf(tf.orig, sizeof tf.orig, "%04d-%s-%02d-%06u", st->pub.id, od, t->orig_reg,
                          t->orig_seq);
             } else {
@@ -1270,8 +1271,8 @@ int ns_gen_run(const ns_gen_opts_t *o, ns_gen_stats_t *st, ns_err_t *err)
     for (int dn = 0; dn < o->days && rc == 0; dn++) {
         int64_t day = start + dn;
         char iso[16], compact[16], key[256], uri[NS_URI_MAX];
-        s_date(iso, sizeof iso, day, "iso");
-        s_date(compact, sizeof compact, day, "compact");
+        s_date(iso, sizeof iso, day, false);
+        s_date(compact, sizeof compact, day, true);
         for (int id = 1; id <= o->stores && rc == 0; id++) {
             s_store_t store;
             s_store(id, &store);

@@ -73,7 +73,8 @@ typedef struct {
 } ns_gen_product_t;
 
 /* Fills out[0..max) with the catalog (the same on every call); returns the
- * number of products (a few hundred, at most NS_GEN_MAX_PRODUCTS). */
+ * number of products (a few hundred, at most NS_GEN_MAX_PRODUCTS), or -1
+ * when out of memory. */
 int ns_gen_catalog(ns_gen_product_t *out, int max);
 
 typedef struct {
