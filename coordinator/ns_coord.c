@@ -1335,6 +1335,31 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
     s_adopt(c, widx, running);
 }
 
+/* Deletes the outputs a DONE lists (a losing attempt that finished after
+ * the winner: the job's sweep may already have run). Only objects under the
+ * job's prefix are touched. */
+static void s_delete_outputs(const msgpack_object *r, const s_job_t *j)
+{
+    const msgpack_object *outs;
+    uint32_t n;
+    if (ns_mp_get_array(r, "outputs", &outs, &n, NULL))
+        return;
+    size_t pl = strlen(j->prefix);
+    for (uint32_t i = 0; i < n; i++) {
+        char uri[NS_URI_MAX];
+        ns_err_t err;
+        if (ns_mp_get_strz(&outs[i], "uri", uri, sizeof uri, NULL) || strncmp(uri, j->prefix, pl))
+            continue;
+        if (ns_store_delete(uri, &err))
+            ns_warn("job %s: %s", j->id, err.msg);
+    }
+    char rej[NS_URI_MAX];
+    ns_err_t err;
+    if (!ns_mp_get_strz(r, "rejects_uri", rej, sizeof rej, NULL) && rej[0] &&
+        !strncmp(rej, j->prefix, pl) && ns_store_delete(rej, &err))
+        ns_warn("job %s: %s", j->id, err.msg);
+}
+
 static void s_on_done(s_coord_t *c, const ns_msg_t *m, const void *raw, size_t rawlen)
 {
     ns_err_t err;
@@ -1354,6 +1379,8 @@ static void s_on_done(s_coord_t *c, const ns_msg_t *m, const void *raw, size_t r
         int ai = s_att_index(t, attempt);
         if (ai >= 0)
             s_drop_att(c, t, ai);
+        if (attempt != t->accepted)
+            s_delete_outputs(m->root, j);
         return;
     }
     if (attempt < 0 || attempt >= t->next_attempt) {
