@@ -85,15 +85,16 @@ int ns_cmd_worker(int argc, char **argv)
     static const char usage[] =
         "usage: nightshift worker [--connect ENDPOINT] [--pool NAME] [--capacity spot|on-demand]\n"
         "         [--slots N] [--memory SIZE] [--id ID] [--heartbeat-ms N] [--liveness-ms N]\n"
-        "         [--delay-ms N]\n"
-        "Runs a worker that takes tasks from the coordinator. --delay-ms makes it a slow\n"
-        "machine (sleeps before each task), for tests and demos of speculation.\n";
+        "         [--slow-ms N]\n"
+        "Runs a worker that takes tasks from the coordinator. --slow-ms makes it a slow\n"
+        "machine (sleeps N ms at the start of a task and after every 4096 rows), for\n"
+        "tests and demos of stragglers and failures.\n";
     static const struct option opts[] = {
         {"connect", required_argument, 0, 'c'},      {"pool", required_argument, 0, 'p'},
         {"capacity", required_argument, 0, 'k'},     {"slots", required_argument, 0, 's'},
         {"memory", required_argument, 0, 'm'},       {"id", required_argument, 0, 'i'},
         {"heartbeat-ms", required_argument, 0, 'H'}, {"liveness-ms", required_argument, 0, 'L'},
-        {"delay-ms", required_argument, 0, 'D'},     {"help", no_argument, 0, 'h'},
+        {"slow-ms", required_argument, 0, 'D'},     {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     ns_worker_opts_t o;
@@ -116,7 +117,7 @@ int ns_cmd_worker(int argc, char **argv)
         case 'i': o.id = optarg; break;
         case 'H': o.heartbeat_ms = atoi(optarg); break;
         case 'L': o.liveness_ms = atoi(optarg); break;
-        case 'D': o.delay_ms = atoi(optarg); break;
+        case 'D': o.slow_ms = atoi(optarg); break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return NS_EXIT_USAGE;
         }

@@ -8,6 +8,7 @@
  */
 #include "ns_proto.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -191,8 +192,16 @@ int ns_msg_decode(ns_msg_t *m, const void *data, size_t len, bool want_version, 
     msgpack_unpacked_init(&m->up);
     if (ns_msg_check(data, len, err))
         goto fail;
+    /* msgpack-c points strings into the buffer it unpacks: keep our own copy
+     * so a message outlives the ZeroMQ frame it came in */
+    m->data = malloc(len);
+    if (!m->data) {
+        ns_errf(err, "out of memory");
+        goto fail;
+    }
+    memcpy(m->data, data, len);
     size_t off = 0;
-    if (msgpack_unpack_next(&m->up, data, len, &off) != MSGPACK_UNPACK_SUCCESS) {
+    if (msgpack_unpack_next(&m->up, m->data, len, &off) != MSGPACK_UNPACK_SUCCESS) {
         ns_errf(err, "undecodable msgpack");
         goto fail;
     }
@@ -215,6 +224,7 @@ int ns_msg_decode(ns_msg_t *m, const void *data, size_t len, bool want_version, 
     return 0;
 fail:
     msgpack_unpacked_destroy(&m->up);
+    free(m->data);
     memset(m, 0, sizeof *m);
     msgpack_unpacked_init(&m->up);
     return -1;
@@ -223,6 +233,8 @@ fail:
 void ns_msg_free(ns_msg_t *m)
 {
     msgpack_unpacked_destroy(&m->up);
+    free(m->data);
+    m->data = NULL;
     m->root = NULL;
 }
 

@@ -48,6 +48,7 @@ void ns_mp_strn(msgpack_packer *pk, const char *s, size_t n);
 /* ---- reading ---- */
 typedef struct {
     msgpack_unpacked up;        /* owns the unpacked objects */
+    char *data;                 /* a copy of the bytes: strings point into it */
     const msgpack_object *root; /* the top-level map */
     char type[32];              /* value of "t" */
 } ns_msg_t;

@@ -136,8 +136,8 @@ void ns_merge_destroy(ns_merge_t **mp)
 /* -------------------------------------------------------------- passes */
 
 /* Merges uris[0..k) into a new run at out. */
-static int s_merge_group(const char *const *uris, int k, size_t bufsize, int level,
-                         const char *out, ns_err_t *err)
+static int s_merge_group(const char *const *uris, int k, size_t bufsize, int level, const char *out,
+                         ns_err_t *err)
 {
     ns_merge_t *m = ns_merge_new(uris, k, bufsize, err);
     if (!m)
@@ -219,8 +219,7 @@ int ns_merge_passes(char ***uris, int *n, int fan_in, size_t bufsize, int zstd_l
                 break;
             }
             run_no++;
-            if (s_merge_group((const char *const *)cur + start, k, bufsize, zstd_level, out,
-                              err)) {
+            if (s_merge_group((const char *const *)cur + start, k, bufsize, zstd_level, out, err)) {
                 rc = ns_err_prefix(err, "merge of partition %d", partition);
                 break;
             }

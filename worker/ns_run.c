@@ -323,8 +323,7 @@ int ns_run_reader_next(ns_run_reader_t *r, ns_rowview_t *row, ns_err_t *err)
         size_t need = avail + 1;
         if (avail >= 4) {
             uint32_t rl = (uint32_t)r->buf[r->base] | (uint32_t)r->buf[r->base + 1] << 8 |
-                          (uint32_t)r->buf[r->base + 2] << 16 |
-                          (uint32_t)r->buf[r->base + 3] << 24;
+                          (uint32_t)r->buf[r->base + 2] << 16 | (uint32_t)r->buf[r->base + 3] << 24;
             need = 4 + (size_t)rl;
             if (need > S_ROW_MAX) {
                 r->failed = 1;

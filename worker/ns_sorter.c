@@ -13,11 +13,18 @@
  *   pass the budget and nothing is allocated per row.
  * - A spill sorts every entry at once: an LSD radix sort on the 64-bit
  *   prefix that skips the byte positions where all entries agree, then one
- *   stable counting pass by partition (the most significant digit). Runs of
- *   entries with equal prefix and partition are then ordered by the full
- *   row compare (ns_row_cmp): insertion sort for small groups, an introsort
- *   for large ones (low-cardinality keys). Each partition's entries are then
- *   written, in order, as one run.
+ *   stable counting pass by partition (the most significant digit).
+ * - Entries that tie on (partition, prefix) are refined MSD-style: the next
+ *   8 key bytes of each row are loaded once into its prefix and the group
+ *   is sorted by them, and so on through the key length, the body bytes and
+ *   the body length (ns_row_cmp order), so each row costs one cache miss per
+ *   level instead of two per compare. Past a few levels (very long equal
+ *   keys or bodies) a group falls back to an introsort by the full compare.
+ * - Each partition's entries are then written, in order, as one run.
+ *
+ * Measured (2-core VM under load, 4M rows of ~70 bytes, int+timestamp key,
+ * 64 partitions): about 6-9 M rows/s for the sort, 3 M rows/s with a key
+ * of 100 distinct values; zstd and the store write dominate a spill.
  */
 #include "ns_sorter.h"
 
@@ -34,28 +41,29 @@
 #define S_SMALL 16
 
 typedef struct {
-    uint64_t prefix; /* first 8 key bytes, big-endian, zero padded */
+    uint64_t prefix; /* first 8 key bytes, big-endian, zero padded (while
+                        refining a tie: the bytes of the current level) */
     uint64_t loc;    /* partition << 40 | offset of the record in the block */
 } s_ent_t;
 
 struct ns_sorter {
-    int nparts;              /* partitions */
-    size_t budget;           /* bytes of the block */
-    int level;               /* zstd level of the runs */
-    ns_run_name_fn name_fn;  /* names the runs */
-    void *arg;               /* for name_fn */
-    uint8_t *block;          /* budget bytes: records, gap, index */
-    s_ent_t *ent_end;        /* one past the last index slot (8-aligned) */
-    size_t used;             /* record bytes at the front of block */
-    size_t nrec;             /* records (index entries below ent_end) */
-    size_t *counts;          /* nparts + 1 counters for the partition pass */
-    int *run_no;             /* next run number per partition */
-    ns_run_info_t *runs;     /* runs written */
-    int nruns;               /* entries used in runs */
-    int runs_cap;            /* entries allocated in runs */
-    int spills;              /* spills done */
-    int failed;              /* a spill failed; the sorter is unusable */
-    size_t hist[8][256];     /* radix histograms, one per prefix byte */
+    int nparts;             /* partitions */
+    size_t budget;          /* bytes of the block */
+    int level;              /* zstd level of the runs */
+    ns_run_name_fn name_fn; /* names the runs */
+    void *arg;              /* for name_fn */
+    uint8_t *block;         /* budget bytes: records, gap, index */
+    s_ent_t *ent_end;       /* one past the last index slot (8-aligned) */
+    size_t used;            /* record bytes at the front of block */
+    size_t nrec;            /* records (index entries below ent_end) */
+    size_t *counts;         /* nparts + 1 counters for the partition pass */
+    int *run_no;            /* next run number per partition */
+    ns_run_info_t *runs;    /* runs written */
+    int nruns;              /* entries used in runs */
+    int runs_cap;           /* entries allocated in runs */
+    int spills;             /* spills done */
+    int failed;             /* a spill failed; the sorter is unusable */
+    size_t hist[8][256];    /* radix histograms, one per prefix byte */
 };
 
 ns_sorter_t *ns_sorter_new(int nparts, size_t budget, int zstd_level, ns_run_name_fn name_fn,
@@ -229,7 +237,7 @@ static void s_introsort(const uint8_t *block, s_ent_t *e, size_t n, int depth)
     s_insertion(block, e, n);
 }
 
-static void s_sort_group(const uint8_t *block, s_ent_t *e, size_t n)
+static void s_full_sort(const uint8_t *block, s_ent_t *e, size_t n)
 {
     if (n <= S_SMALL) {
         s_insertion(block, e, n);
@@ -241,11 +249,11 @@ static void s_sort_group(const uint8_t *block, s_ent_t *e, size_t n)
     s_introsort(block, e, n, depth);
 }
 
-/* Sorts src[0..n) by (partition, prefix, full row) using tmp (n entries) as
- * scratch; returns the array holding the result (src or tmp). */
-static s_ent_t *s_sort_all(ns_sorter_t *s, s_ent_t *src, s_ent_t *tmp, size_t n)
+/* LSD radix sort of src[0..n) by prefix, skipping the byte positions where
+ * every entry agrees; returns the array holding the result (src or tmp). */
+static s_ent_t *s_radix(ns_sorter_t *s, s_ent_t *src, s_ent_t *tmp, size_t n)
 {
-    size_t (*hist)[256] = s->hist;
+    size_t(*hist)[256] = s->hist;
     memset(s->hist, 0, sizeof s->hist);
     for (size_t i = 0; i < n; i++) {
         uint64_t p = src[i].prefix;
@@ -268,6 +276,117 @@ static s_ent_t *s_sort_all(ns_sorter_t *s, s_ent_t *src, s_ent_t *tmp, size_t n)
         src = tmp;
         tmp = t;
     }
+    return src;
+}
+
+/* Sorts e[0..n) by prefix, in place (tmp: n entries of scratch). */
+static void s_sort_prefix(ns_sorter_t *s, s_ent_t *e, s_ent_t *tmp, size_t n)
+{
+    if (n <= 48) {
+        for (size_t i = 1; i < n; i++) {
+            s_ent_t x = e[i];
+            size_t j = i;
+            while (j > 0 && x.prefix < e[j - 1].prefix) {
+                e[j] = e[j - 1];
+                j--;
+            }
+            e[j] = x;
+        }
+        return;
+    }
+    s_ent_t *r = s_radix(s, e, tmp, n);
+    if (r != e)
+        memcpy(e, r, n * sizeof *e);
+}
+
+/* The 8 bytes of p[0..len) from d on, big-endian, zero padded. */
+static inline uint64_t s_window(const uint8_t *p, size_t len, size_t d)
+{
+    if (d >= len)
+        return 0;
+    if (len - d >= 8) {
+        const uint8_t *q = p + d;
+        return (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 |
+               (uint64_t)q[3] << 32 | (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 |
+               (uint64_t)q[6] << 8 | (uint64_t)q[7];
+    }
+    return s_prefix(p + d, len - d);
+}
+
+/* Sort phases of a tie group: refining by key bytes, ordering by key
+ * length (keys equal but for the zero padding), refining by body bytes,
+ * ordering by body length. */
+enum { S_KEY, S_KEYLEN, S_BODY, S_BODYLEN };
+/* Window levels per phase before falling back to the full compare (bounds
+ * the recursion whatever the row sizes). */
+#define S_MAX_LEVELS 6
+
+/* Orders a group e[0..n) whose members compare equal on everything before
+ * byte d of the phase (and share the first 8 key bytes). Instead of
+ * comparing rows (two cache misses per compare), loads the next 8 bytes of
+ * each row once into its prefix, sorts by that, and goes on with the
+ * entries that still tie: the MSD continuation of the first radix pass. */
+static void s_refine(ns_sorter_t *s, s_ent_t *e, s_ent_t *tmp, size_t n, int phase, size_t d,
+                     int level)
+{
+    if (level >= S_MAX_LEVELS) {
+        s_full_sort(s->block, e, n);
+        return;
+    }
+    const uint8_t *block = s->block;
+    size_t longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 8 < n)
+            __builtin_prefetch(block + (e[i + 8].loc & S_OFF_MASK));
+        const uint8_t *rec = block + (e[i].loc & S_OFF_MASK);
+        size_t kl = (size_t)rec[4] | (size_t)rec[5] << 8, len;
+        if (phase == S_KEY) {
+            len = kl;
+            e[i].prefix = s_window(rec + 6, kl, d);
+        } else if (phase == S_KEYLEN) {
+            len = 0;
+            e[i].prefix = kl;
+        } else if (phase == S_BODY) {
+            len = s_le32(rec) - 2 - kl;
+            e[i].prefix = s_window(rec + 6 + kl, len, d);
+        } else {
+            len = 0;
+            e[i].prefix = s_le32(rec) - 2 - kl;
+        }
+        if (len > longest)
+            longest = len;
+    }
+    s_sort_prefix(s, e, tmp, n);
+    int next = phase;
+    size_t nd = d + 8;
+    int nlevel = level + 1;
+    if (longest <= d + 8) {
+        /* every member is exhausted in this phase: go to the next one */
+        if (phase == S_BODYLEN)
+            return; /* same key, same body: identical rows */
+        next = phase + 1;
+        nd = 0;
+        nlevel = 0;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && e[j].prefix == e[i].prefix)
+            j++;
+        if (j - i > 1)
+            s_refine(s, e + i, tmp + i, j - i, next, nd, nlevel);
+        i = j;
+    }
+}
+
+/* Sorts src[0..n) by (partition, full row) using tmp (n entries) as
+ * scratch; returns the array holding the result (src or tmp). */
+static s_ent_t *s_sort_all(ns_sorter_t *s, s_ent_t *src, s_ent_t *tmp, size_t n)
+{
+    s_ent_t *r = s_radix(s, src, tmp, n);
+    if (r == tmp) {
+        tmp = src;
+        src = r;
+    }
     /* stable pass by partition */
     if (s->nparts > 1) {
         size_t *cnt = s->counts;
@@ -282,14 +401,14 @@ static s_ent_t *s_sort_all(ns_sorter_t *s, s_ent_t *src, s_ent_t *tmp, size_t n)
         src = tmp;
         tmp = t;
     }
-    /* ties on (partition, prefix): full compare */
+    /* ties on (partition, prefix): refine by the following bytes */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && src[j].prefix == src[i].prefix &&
                (src[j].loc >> S_OFF_BITS) == (src[i].loc >> S_OFF_BITS))
             j++;
         if (j - i > 1)
-            s_sort_group(s->block, src + i, j - i);
+            s_refine(s, src + i, tmp + i, j - i, S_KEY, 8, 0);
         i = j;
     }
     return src;
@@ -323,6 +442,9 @@ static int s_write_run(ns_sorter_t *s, int part, const s_ent_t *e, size_t n, ns_
     if (!w)
         return -1;
     for (size_t i = 0; i < n; i++) {
+        /* rows are read in sorted order, i.e. all over the arena */
+        if (i + 16 < n)
+            __builtin_prefetch(s->block + (e[i + 16].loc & S_OFF_MASK));
         const uint8_t *rec = s->block + (e[i].loc & S_OFF_MASK);
         if (ns_run_writer_add(w, rec, 4 + (size_t)s_le32(rec), err)) {
             ns_run_writer_abort(&w);

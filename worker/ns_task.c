@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #define S_RUN_BUF (256 * 1024)
@@ -408,6 +409,14 @@ static void s_progress(s_map_t *m, uint64_t bytes_base, uint64_t bytes_now)
 }
 
 /* One record: 0 done (kept, filtered or rejected), -1 fatal error. */
+/* The slow-machine test aid: sleeps ctx->slow_ms in small steps, giving
+ * up early when the attempt is cancelled. */
+static void s_slow(const ns_task_ctx_t *ctx)
+{
+    for (int waited = 0; waited < ctx->slow_ms && !(ctx->cancel && *ctx->cancel); waited += 20)
+        usleep(20 * 1000);
+}
+
 static int s_map_record(s_map_t *m, const ns_task_input_t *in, const ns_record_t *rec,
                         ns_err_t *err)
 {
@@ -502,7 +511,8 @@ static int s_map_input(s_map_t *m, const ns_task_input_t *in, uint64_t bytes_bas
             break;
         }
         if (m->c.rows_in >= m->next_progress) {
-            m->next_progress = m->c.rows_in + 65536;
+            m->next_progress = m->c.rows_in + 4096;
+            s_slow(m->ctx);
             if (m->ctx->cancel && *m->ctx->cancel) {
                 rc = ns_errf(err, "cancelled");
                 break;
@@ -773,7 +783,8 @@ static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *
             ns_errf(err, "corrupt row in the runs of partition %d", t->partition);
             goto out;
         }
-        if ((c.rows_in & 65535) == 0) {
+        if ((c.rows_in & 4095) == 0) {
+            s_slow(ctx);
             if (ctx->cancel && *ctx->cancel) {
                 ns_errf(err, "cancelled");
                 goto out;
@@ -873,6 +884,7 @@ int ns_task_run(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_msgb_t *done, n
     ns_job_t *job = s_job(t, err);
     if (!job)
         return -2;
+    s_slow(ctx);
     int rc = t->is_map ? s_run_map(t, ctx, job, done, err) : s_run_reduce(t, ctx, job, done, err);
     ns_job_destroy(&job);
     return rc;

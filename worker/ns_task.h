@@ -66,6 +66,8 @@ typedef struct {
     void *arg;
     uint64_t memory;               /* budget override (0: the job's) */
     int fan_in;                    /* merge fan-in (0: 64) */
+    int slow_ms;                   /* test aid, a slow machine: sleep this long at the
+                                      start and after every block of 4096 rows */
 } ns_task_ctx_t;
 
 /* Parses a TASK message. */

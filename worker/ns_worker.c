@@ -70,7 +70,7 @@ static void s_on_progress(void *arg, const ns_task_counters_t *c)
 }
 
 static uint64_t s_memory_opt;
-static int s_delay_ms;
+static int s_slow_ms;
 
 static void *s_thread(void *arg)
 {
@@ -81,15 +81,13 @@ static void *s_thread(void *arg)
     zmq_connect(push, S_OUTBOX);
     s_thread_ctx_t tc = {slot, push};
     ns_task_ctx_t ctx = {.cancel = &slot->cancel, .progress = s_on_progress, .arg = &tc,
-                         .memory = s_memory_opt};
+                         .memory = s_memory_opt, .slow_ms = s_slow_ms};
     const ns_task_t *t = &slot->task;
     ns_msgb_t done;
     memset(&done, 0, sizeof done);
     ns_err_t err = {""};
     double t0 = s_mono();
-    for (int waited = 0; waited < s_delay_ms && !slot->cancel; waited += 20)
-        usleep(20 * 1000);
-    int rc = slot->cancel ? -1 : ns_task_run(t, &ctx, &done, &err);
+    int rc = ns_task_run(t, &ctx, &done, &err);
     /* The slot counts as free from here: the coordinator may hand out the
      * next task as soon as it sees the message pushed below, and s_reap()
      * joins this thread (waiting out the push) before reusing the slot. */
@@ -278,7 +276,7 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
     s_worker_t w = {.o = o};
     int rc = -1;
     s_memory_opt = o->memory;
-    s_delay_ms = o->delay_ms;
+    s_slow_ms = o->slow_ms;
     gethostname(w.host, sizeof w.host - 1);
     if (o->id) {
         snprintf(w.id, sizeof w.id, "%s", o->id);

@@ -31,8 +31,8 @@ typedef struct {
     int liveness_ms;           /* 5000 */
     int reconnect_ms;          /* 250 */
     int reconnect_max_ms;      /* 10000 */
-    int delay_ms;              /* test and demo aid: a slow machine, sleeps this long
-                                  before each task (cancellable) */
+    int slow_ms;               /* test and demo aid, a slow machine: sleeps this long at
+                                  the start of a task and after every 4096 rows */
     volatile sig_atomic_t *stop;
 } ns_worker_opts_t;
 

@@ -21,9 +21,23 @@ note() { echo "== $*"; }
 
 cleanup() {
   local rc=$?
+  # stop the processes cleanly so sanitizer builds report leaks at exit
+  for p in "${WORKER_PIDS[@]}" $COORD_PID; do kill -TERM "$p" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    local alive=0
+    for p in "${WORKER_PIDS[@]}" $COORD_PID; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
   for p in "${WORKER_PIDS[@]}" $COORD_PID; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/logs/*.log 2>/dev/null; then
+    echo "FAIL: sanitizer reports in the logs above:" >&2
+    grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/logs/*.log | head -60 >&2
+    rc=1
+  fi
   if [ $rc -eq 0 ] && [ -z "${NS_KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
+  exit $rc
 }
 trap cleanup EXIT
 

@@ -16,10 +16,8 @@ sed -e 's/^\(\s*split_size:\).*/\1 192KB/' -e 's/^\(\s*slices:\).*/\1 6/' \
     -e 's/^\(memory:\).*/\1 2MB/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/job.yaml"
 grep -q '^memory: 2MB' "$T/job.yaml" || fail "could not set memory"
 
-busy_worker_pid() { # pid of a worker that is running a task, from its id host-pid-rand
-  set +o pipefail
-  "$NS_BIN" list --json | grep -o '"id":"[^"]*","pool":"[^"]*","capacity":"[^"]*","slots":[0-9]*,"busy":1' |
-    head -1 | sed 's/"id":"\([^"]*\)".*/\1/' | awk -F- '{print $(NF-1)}'
+is_busy() { # is_busy PID: is that worker running a task?
+  "$NS_BIN" list --json | grep -q "\"id\":\"[^\"]*-$1-[0-9a-f]*\",\"pool\":\"[^\"]*\",\"capacity\":\"[^\"]*\",\"slots\":[0-9]*,\"busy\":1"
 }
 
 run_job() { # run_job NAME -> job status json in $T/NAME.json
@@ -44,33 +42,28 @@ manifest_content "$(uri_path "$(json_get manifest < "$T/clean.json")")" > "$T/cl
 [ -s "$T/clean.txt" ] || fail "clean run wrote nothing"
 
 note "run 2: a worker killed mid-map, another mid-reduce"
+# two victims on slow machines (a pause every 4096 rows), so that each
+# holds its task long enough to be killed in the middle of it
+start_worker --slow-ms 400; victim_map=${WORKER_PIDS[-1]}
+start_worker --slow-ms 400; victim_reduce=${WORKER_PIDS[-1]}
+wait_workers 5
 run_job workers
 killed_map=
 for _ in $(seq 600); do
-  s=$(status_of workers)
-  st=$(echo "$s" | json_get state); md=$(echo "$s" | json_get maps_done)
-  if [ "$st" = map ] && [ "${md:-0}" -ge 1 ]; then
-    pid=$(busy_worker_pid)
-    if [ -n "$pid" ]; then kill -9 "$pid"; killed_map=$pid; break; fi
-  fi
+  st=$(status_of workers | json_get state)
+  if [ "$st" = map ] && is_busy $victim_map; then kill -9 $victim_map; killed_map=1; break; fi
   [ "$st" = map ] || break
   sleep 0.05
 done
-[ -n "$killed_map" ] || fail "never saw a worker busy in the map phase"
-start_worker
+[ -n "$killed_map" ] || fail "the first victim never ran a map task"
 killed_reduce=
 for _ in $(seq 1200); do
-  s=$(status_of workers)
-  st=$(echo "$s" | json_get state)
-  if [ "$st" = reduce ]; then
-    pid=$(busy_worker_pid)
-    if [ -n "$pid" ]; then kill -9 "$pid"; killed_reduce=$pid; break; fi
-  fi
+  st=$(status_of workers | json_get state)
+  if [ "$st" = reduce ] && is_busy $victim_reduce; then kill -9 $victim_reduce; killed_reduce=1; break; fi
   case $st in succeeded|failed|cancelled) break;; esac
-  sleep 0.02
+  sleep 0.05
 done
-[ -n "$killed_reduce" ] || fail "never saw a worker busy in the reduce phase"
-start_worker
+[ -n "$killed_reduce" ] || fail "the second victim never ran a reduce task"
 wait_job workers
 retries=$(json_get retries < "$T/workers.json")
 [ "$retries" -ge 2 ] || fail "expected at least 2 retried attempts, saw $retries"

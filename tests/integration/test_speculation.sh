@@ -18,7 +18,7 @@ note "undisturbed run on two fast workers"
 [ "$(json_get speculative < "$T/a.json")" = 0 ] || fail "speculation without stragglers"
 
 note "a slow worker joins"
-start_worker --delay-ms 60000
+start_worker --slow-ms 60000
 wait_workers 3
 "$NS_BIN" submit "$T/job.yaml" --date $DATE --var raw="file://$T/raw" --var out="file://$T/out-b" \
   --wait --json --quiet --timeout 300 > "$T/b.json" || fail "run b failed"

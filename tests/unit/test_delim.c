@@ -378,6 +378,16 @@ Test(delim, max_record)
         NULL,
     };
     s_expect("a\n\"bbbb\nbbbb bbbb\nc,d\n", &q, w2);
+    /* whether or not the long record's end is already buffered, reading
+     * goes on after the first LF following its start */
+    const char *w3[] = {
+        "0:R:1:a",
+        "2:X:line longer than 10 bytes:\"bb\nbbbbbb",
+        "6:X:line longer than 10 bytes:bbbbbbbbbb",
+        "22:R:1:d",
+        NULL,
+    };
+    s_expect("a\n\"bb\nbbbbbbbbbbbb\",c\nd\n", &q, w3);
 }
 
 Test(delim, max_record_larger_than_the_buffer)
