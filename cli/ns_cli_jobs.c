@@ -80,6 +80,20 @@ static int s_status_once(const s_opts_t *o, const char *job, ns_msg_t *reply)
     return rc;
 }
 
+/* Prints the job map of a reply (JSON or text) and frees the reply. */
+static int s_print_reply_job(const s_opts_t *o, ns_msg_t *reply)
+{
+    const msgpack_object *j = ns_mp_get(reply->root, "job");
+    if (o->json) {
+        ns_cli_json(stdout, j);
+        fputc('\n', stdout);
+    } else {
+        ns_cli_print_job(stdout, j, false);
+    }
+    ns_msg_free(reply);
+    return NS_EXIT_OK;
+}
+
 static double s_now(void)
 {
     struct timespec ts;
@@ -300,15 +314,7 @@ int ns_cmd_status(int argc, char **argv)
     rc = s_status_once(&o, job, &reply);
     if (rc)
         return rc;
-    const msgpack_object *j = ns_mp_get(reply.root, "job");
-    if (o.json) {
-        ns_cli_json(stdout, j);
-        fputc('\n', stdout);
-    } else {
-        ns_cli_print_job(stdout, j, false);
-    }
-    ns_msg_free(&reply);
-    return NS_EXIT_OK;
+    return s_print_reply_job(&o, &reply);
 }
 
 int ns_cmd_list(int argc, char **argv)
@@ -389,13 +395,5 @@ int ns_cmd_cancel(int argc, char **argv)
     ns_msgb_free(&b);
     if (rc)
         return rc;
-    const msgpack_object *j = ns_mp_get(reply.root, "job");
-    if (o.json) {
-        ns_cli_json(stdout, j);
-        fputc('\n', stdout);
-    } else {
-        ns_cli_print_job(stdout, j, false);
-    }
-    ns_msg_free(&reply);
-    return NS_EXIT_OK;
+    return s_print_reply_job(&o, &reply);
 }

@@ -271,38 +271,6 @@ static void s_send_cancel(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, i
 
 static int s_job_from_record(s_coord_t *c, const msgpack_object *r, ns_err_t *err);
 
-static void s_pack_split(msgpack_packer *pk, const ns_split_t *s)
-{
-    msgpack_pack_array(pk, 5);
-    ns_mp_str(pk, s->uri);
-    msgpack_pack_uint64(pk, s->offset);
-    msgpack_pack_int64(pk, s->length);
-    msgpack_pack_uint64(pk, s->size);
-    msgpack_pack_int(pk, s->codec);
-}
-
-static int s_unpack_split(const msgpack_object *o, ns_split_t *s)
-{
-    memset(s, 0, sizeof *s);
-    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 5)
-        return -1;
-    const msgpack_object *a = o->via.array.ptr;
-    char uri[NS_URI_MAX];
-    int64_t off, len, size, codec;
-    if (ns_mp_strz(&a[0], uri, sizeof uri) || ns_mp_int(&a[1], &off) || ns_mp_int(&a[2], &len) ||
-        ns_mp_int(&a[3], &size) || ns_mp_int(&a[4], &codec) || off < 0 || size < 0 ||
-        len < -1 || codec < 0 || codec > NS_CODEC_ZSTD)
-        return -1;
-    s->uri = strdup(uri);
-    if (!s->uri)
-        return -1;
-    s->offset = (uint64_t)off;
-    s->length = len;
-    s->size = (uint64_t)size;
-    s->codec = (int)codec;
-    return 0;
-}
-
 /* The JOB record: everything needed to rebuild the job and its map plan. */
 static void s_build_job_record(ns_msgb_t *b, const s_job_t *j)
 {
@@ -325,7 +293,7 @@ static void s_build_job_record(ns_msgb_t *b, const s_job_t *j)
         const s_task_t *t = &j->tasks[i];
         msgpack_pack_array(&b->pk, (size_t)t->nsplits);
         for (int k = 0; k < t->nsplits; k++)
-            s_pack_split(&b->pk, &t->splits[k]);
+            ns_split_pack(&b->pk, &t->splits[k]);
     }
 }
 
@@ -417,13 +385,12 @@ static int s_job_from_record(s_coord_t *c, const msgpack_object *r, ns_err_t *er
             goto fail;
         }
         for (uint32_t k = 0; k < ns; k++) {
-            if (s_unpack_split(&maps[i].via.array.ptr[k], &t->splits[k])) {
+            if (ns_split_unpack(&maps[i].via.array.ptr[k], &t->splits[k])) {
                 ns_errf(err, "bad split in map plan");
                 goto fail;
             }
             t->nsplits++;
-            t->bytes += t->splits[k].length < 0 ? t->splits[k].size
-                                                 : (uint64_t)t->splits[k].length;
+            t->bytes += ns_split_bytes(&t->splits[k]);
         }
     }
     s_init_prefix(j);
@@ -1052,7 +1019,7 @@ static void s_build_task(ns_msgb_t *b, const s_job_t *j, int tidx, int64_t attem
         ns_msgb_key(b, "inputs");
         msgpack_pack_array(&b->pk, (size_t)t->nsplits);
         for (int k = 0; k < t->nsplits; k++)
-            s_pack_split(&b->pk, &t->splits[k]);
+            ns_split_pack(&b->pk, &t->splits[k]);
         return;
     }
     ns_msgb_int(b, "partition", t->partition);
@@ -1226,18 +1193,26 @@ static void s_lose_worker(s_coord_t *c, int widx, const char *why)
     w->busy = 0;
 }
 
+/* One [job, task, attempt] entry of a READY's running list. */
+static int s_running_entry(const msgpack_object *e, char id[NS_PROTO_MAX_ID], int64_t *task,
+                           int64_t *attempt)
+{
+    if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
+        ns_mp_strz(&e->via.array.ptr[0], id, NS_PROTO_MAX_ID) ||
+        ns_mp_int(&e->via.array.ptr[1], task) || ns_mp_int(&e->via.array.ptr[2], attempt))
+        return -1;
+    return 0;
+}
+
 /* Does a READY's running list hold [job, task, attempt]? */
 static int s_reports(const msgpack_object *running, const char *job, int task, int64_t attempt)
 {
     if (!running)
         return 0;
     for (uint32_t i = 0; i < running->via.array.size; i++) {
-        const msgpack_object *e = &running->via.array.ptr[i];
         char id[NS_PROTO_MAX_ID];
         int64_t tk, at;
-        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
-            ns_mp_strz(&e->via.array.ptr[0], id, sizeof id) ||
-            ns_mp_int(&e->via.array.ptr[1], &tk) || ns_mp_int(&e->via.array.ptr[2], &at))
+        if (s_running_entry(&running->via.array.ptr[i], id, &tk, &at))
             continue;
         if (tk == task && at == attempt && !strcmp(id, job))
             return 1;
@@ -1253,12 +1228,9 @@ static void s_adopt(s_coord_t *c, int widx, const msgpack_object *running)
     if (!running)
         return;
     for (uint32_t i = 0; i < running->via.array.size; i++) {
-        const msgpack_object *e = &running->via.array.ptr[i];
         char id[NS_PROTO_MAX_ID];
         int64_t tk, at;
-        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 3 ||
-            ns_mp_strz(&e->via.array.ptr[0], id, sizeof id) ||
-            ns_mp_int(&e->via.array.ptr[1], &tk) || ns_mp_int(&e->via.array.ptr[2], &at))
+        if (s_running_entry(&running->via.array.ptr[i], id, &tk, &at))
             continue;
         s_job_t *j = s_find_job(c, id);
         if (!j || s_job_done(j) || tk < 0 || tk >= j->nmaps + j->nreduces)

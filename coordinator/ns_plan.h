@@ -16,18 +16,11 @@
 #define NS_PLAN_H
 
 #include "ns_err.h"
+#include "ns_split.h"
 #include "ns_store.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-typedef struct {
-    char *uri;       /* object (owned) */
-    uint64_t offset; /* first byte of the split */
-    int64_t length;  /* bytes of the split, -1 for the whole object */
-    uint64_t size;   /* object size */
-    int codec;       /* ns_codec_t of the object */
-} ns_split_t;
 
 typedef struct {
     ns_split_t *splits; /* owned */

@@ -31,28 +31,6 @@
 
 /* ------------------------------------------------------------ parsing */
 
-static int s_parse_input(ns_task_input_t *in, const msgpack_object *o)
-{
-    memset(in, 0, sizeof *in);
-    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 5)
-        return -1;
-    const msgpack_object *a = o->via.array.ptr;
-    char uri[NS_URI_MAX];
-    int64_t off, len, size, codec;
-    if (ns_mp_strz(&a[0], uri, sizeof uri) || ns_mp_int(&a[1], &off) || ns_mp_int(&a[2], &len) ||
-        ns_mp_int(&a[3], &size) || ns_mp_int(&a[4], &codec) || off < 0 || len < -1 ||
-        size < 0 || codec < 0 || codec > NS_CODEC_ZSTD)
-        return -1;
-    in->uri = strdup(uri);
-    if (!in->uri)
-        return -1;
-    in->offset = (uint64_t)off;
-    in->length = len;
-    in->size = (uint64_t)size;
-    in->codec = (int)codec;
-    return 0;
-}
-
 int ns_task_parse(ns_task_t *t, const msgpack_object *r, ns_err_t *err)
 {
     memset(t, 0, sizeof *t);
@@ -105,7 +83,7 @@ int ns_task_parse(ns_task_t *t, const msgpack_object *r, ns_err_t *err)
             goto fail;
         }
         for (uint32_t i = 0; i < n; i++) {
-            if (s_parse_input(&t->inputs[i], &items[i])) {
+            if (ns_split_unpack(&items[i], &t->inputs[i])) {
                 ns_errf(err, "bad input %u", i);
                 goto fail;
             }
@@ -417,7 +395,7 @@ static void s_slow(const ns_task_ctx_t *ctx)
         usleep(20 * 1000);
 }
 
-static int s_map_record(s_map_t *m, const ns_task_input_t *in, const ns_record_t *rec,
+static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec,
                         ns_err_t *err)
 {
     ns_err_t why;
@@ -453,7 +431,7 @@ static int s_map_record(s_map_t *m, const ns_task_input_t *in, const ns_record_t
     return ns_sorter_add(m->sorter, part, (const uint8_t *)m->row.data, m->row.len, err);
 }
 
-static int s_map_input(s_map_t *m, const ns_task_input_t *in, uint64_t bytes_base, ns_err_t *err)
+static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns_err_t *err)
 {
     const ns_job_t *j = m->job;
     uint64_t start = 0, end = UINT64_MAX, first = 0, len = UINT64_MAX;
@@ -603,7 +581,7 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
     for (int i = 0; i < t->ninputs; i++) {
         if (s_map_input(&m, &t->inputs[i], base, err))
             goto out;
-        base += t->inputs[i].length < 0 ? t->inputs[i].size : (uint64_t)t->inputs[i].length;
+        base += ns_split_bytes(&t->inputs[i]);
         s_progress(&m, base, 0);
     }
     m.c.bytes_in = base;

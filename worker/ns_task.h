@@ -21,20 +21,13 @@
 
 #include "ns_err.h"
 #include "ns_proto.h"
+#include "ns_split.h"
 #include "ns_store.h"
 
 #include <signal.h>
 #include <stdint.h>
 
 #define NS_TASK_MAX_VARS 32
-
-typedef struct {
-    char *uri;       /* object (owned) */
-    uint64_t offset; /* split start */
-    int64_t length;  /* split length, -1: whole object */
-    uint64_t size;   /* object size */
-    int codec;       /* ns_codec_t */
-} ns_task_input_t;
 
 typedef struct {
     char job[NS_PROTO_MAX_ID];
@@ -47,7 +40,7 @@ typedef struct {
     int nvars;
     char prefix[NS_URI_MAX];  /* job output prefix, ends in '/' */
     int partitions;
-    ns_task_input_t *inputs;  /* map */
+    ns_split_t *inputs;       /* map */
     int ninputs;
     int partition;            /* reduce */
     char **runs;              /* reduce (owned) */

@@ -11,7 +11,7 @@ BUDGET_MB=4
 LIMIT_MB=${NS_MEMORY_LIMIT_MB:-96}
 # Under AddressSanitizer, freed memory is held in a quarantine that would
 # count as peak; without it the sanitizer build measures what the code uses.
-if ldd "$NS_BIN" | grep -q libasan; then
+if [ "$(ldd "$NS_BIN" | grep -c libasan || true)" -gt 0 ]; then
   export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
 fi
 sed -e "s/^memory:.*/memory: ${BUDGET_MB}MB/" -e 's/^\(\s*split_size:\).*/\1 32MB/' \

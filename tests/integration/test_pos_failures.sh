@@ -17,7 +17,8 @@ sed -e 's/^\(\s*split_size:\).*/\1 192KB/' -e 's/^\(\s*slices:\).*/\1 6/' \
 grep -q '^memory: 2MB' "$T/job.yaml" || fail "could not set memory"
 
 is_busy() { # is_busy PID: is that worker running a task?
-  "$NS_BIN" list --json | grep -q "\"id\":\"[^\"]*-$1-[0-9a-f]*\",\"pool\":\"[^\"]*\",\"capacity\":\"[^\"]*\",\"slots\":[0-9]*,\"busy\":1"
+  local l; l=$("$NS_BIN" list --json)
+  echo "$l" | grep -q "\"id\":\"[^\"]*-$1-[0-9a-f]*\",\"pool\":\"[^\"]*\",\"capacity\":\"[^\"]*\",\"slots\":[0-9]*,\"busy\":1"
 }
 
 run_job() { # run_job NAME -> job status json in $T/NAME.json
