@@ -31,9 +31,9 @@ cleanup() {
   done
   for p in "${WORKER_PIDS[@]}" $COORD_PID; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/logs/*.log 2>/dev/null; then
+  if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/logs/*.log "$NIGHTSHIFT_HOME"/logs/*.log 2>/dev/null; then
     echo "FAIL: sanitizer reports in the logs above:" >&2
-    grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/logs/*.log | head -60 >&2
+    grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/logs/*.log "$NIGHTSHIFT_HOME"/logs/*.log 2>/dev/null | head -60 >&2
     rc=1
   fi
   if [ $rc -eq 0 ] && [ -z "${NS_KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
