@@ -183,8 +183,8 @@ static bool s_is_ident(const char *s, size_t n)
 /* A column name: [A-Za-z_][A-Za-z0-9_]*, at most NS_JOB_NAME_MAX-1 bytes. */
 static int s_ident(const s_ctx_t *c, const yaml_node_t *n, const char *what, char *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_nonempty(c, n, what, &s, &len))
         return -1;
     if (len >= NS_JOB_NAME_MAX || !s_is_ident(s, len))
@@ -199,8 +199,8 @@ static int s_ident(const s_ctx_t *c, const yaml_node_t *n, const char *what, cha
 /* A job or pool name: [A-Za-z0-9][A-Za-z0-9_-]*, at most NS_JOB_NAME_MAX-1. */
 static int s_label(const s_ctx_t *c, const yaml_node_t *n, const char *what, char *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_nonempty(c, n, what, &s, &len))
         return -1;
     bool ok = len < NS_JOB_NAME_MAX && (s_alpha(s[0]) || s_digit(s[0])) && s[0] != '_';
@@ -228,8 +228,8 @@ static int s_strdup(const s_ctx_t *c, const yaml_node_t *n, const char *s, size_
 
 static int s_bool(const s_ctx_t *c, const yaml_node_t *n, const char *what, bool *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_scalar(c, n, what, &s, &len))
         return -1;
     if (s_eq(n, "true") || s_eq(n, "True") || s_eq(n, "TRUE"))
@@ -245,8 +245,8 @@ static int s_bool(const s_ctx_t *c, const yaml_node_t *n, const char *what, bool
 static int s_int(const s_ctx_t *c, const yaml_node_t *n, const char *what, int64_t min, int64_t max,
                  int64_t *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_scalar(c, n, what, &s, &len))
         return -1;
     size_t i = 0;
@@ -291,8 +291,8 @@ static int s_int32(const s_ctx_t *c, const yaml_node_t *n, const char *what, int
 static int s_size(const s_ctx_t *c, const yaml_node_t *n, const char *what, uint64_t min,
                   uint64_t max, uint64_t *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_scalar(c, n, what, &s, &len))
         return -1;
     size_t i = 0;
@@ -340,8 +340,8 @@ static int s_size(const s_ctx_t *c, const yaml_node_t *n, const char *what, uint
 /* A fraction 0..1 written as digits with an optional point: "0.01", "1". */
 static int s_fraction(const s_ctx_t *c, const yaml_node_t *n, const char *what, double *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_scalar(c, n, what, &s, &len))
         return -1;
     double v = 0, scale = 1;
@@ -366,8 +366,8 @@ static int s_fraction(const s_ctx_t *c, const yaml_node_t *n, const char *what, 
 static int s_char(const s_ctx_t *c, const yaml_node_t *n, const char *what, bool allow_none,
                   int *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_scalar(c, n, what, &s, &len))
         return -1;
     if (allow_none && s_eq(n, "none")) {
@@ -386,8 +386,8 @@ static int s_char(const s_ctx_t *c, const yaml_node_t *n, const char *what, bool
 static int s_enum(const s_ctx_t *c, const yaml_node_t *n, const char *what,
                   const char *const *words, int *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_scalar(c, n, what, &s, &len))
         return -1;
     char list[256] = "";
@@ -406,8 +406,8 @@ static int s_enum(const s_ctx_t *c, const yaml_node_t *n, const char *what,
 
 static int s_type(const s_ctx_t *c, const yaml_node_t *n, const char *what, ns_coltype_t *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_nonempty(c, n, what, &s, &len))
         return -1;
     ns_err_t e;
@@ -475,8 +475,8 @@ static int s_var_value(const s_ctx_t *c, const yaml_node_t *n, const char *what,
  * braces. */
 static int s_uri(const s_ctx_t *c, const yaml_node_t *n, const char *what, char **out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_nonempty(c, n, what, &s, &len))
         return -1;
     char buf[S_MAX_URI + 1];
@@ -531,8 +531,8 @@ static int s_in_index(const ns_job_t *j, const char *name, size_t len)
 /* An input column referenced by name from what. */
 static int s_in_ref(const s_ctx_t *c, const yaml_node_t *n, const char *what, int *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_nonempty(c, n, what, &s, &len))
         return -1;
     int i = s_in_index(c->job, s, len);
@@ -545,8 +545,8 @@ static int s_in_ref(const s_ctx_t *c, const yaml_node_t *n, const char *what, in
 /* An output column referenced by name from what. */
 static int s_out_ref(const s_ctx_t *c, const yaml_node_t *n, const char *what, int *out)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_nonempty(c, n, what, &s, &len))
         return -1;
     int i = len < NS_JOB_NAME_MAX ? ns_job_out_index(c->job, s) : -1;
@@ -689,8 +689,8 @@ static int s_cond(s_ctx_t *c, const yaml_node_t *n, int idx, ns_cond_t *f)
     f->op = opv[k];
     yaml_node_t *val = s_get(c, n, "value"), *vals = s_get(c, n, "values");
     const char *opname = ops[k];
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     switch (f->op) {
     case NS_OP_EQ:
     case NS_OP_NE:
@@ -879,8 +879,8 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
     s_type_text(&o->type, tout, sizeof tout);
     switch (o->fn) {
     case NS_FN_CONST: {
-        const char *s;
-        size_t len;
+        const char *s = NULL;
+        size_t len = 0;
         if (!val)
             return s_fail(c, n, "missing key 'value' in %s (fn const needs it)", what);
         if (s_nonempty(c, val, "const value", &s, &len) || s_strdup(c, val, s, len, &o->value) ||
@@ -1028,8 +1028,8 @@ static int s_output(s_ctx_t *c, const yaml_node_t *n)
                                        NULL};
     ns_job_t *j = c->job;
     yaml_node_t *u, *t, *sk, *v;
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_mapping(c, n, "output", keys) || s_need(c, n, "uri", "output", &u) ||
         s_need(c, n, "table", "output", &t) || s_need(c, n, "sort_key", "output", &sk) ||
         s_uri(c, u, "output.uri", &j->output_uri) || s_nonempty(c, t, "output.table", &s, &len))
@@ -1111,8 +1111,8 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
                                        NULL};
     ns_job_t *j = c->job;
     yaml_node_t *nn, *in, *tr, *out, *v;
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     if (s_mapping(c, root, "the job", keys) || s_need(c, root, "name", "the job", &nn) ||
         s_need(c, root, "input", "the job", &in) || s_need(c, root, "transform", "the job", &tr) ||
         s_need(c, root, "output", "the job", &out) || s_label(c, nn, "job name", j->name))

@@ -277,8 +277,8 @@ int ns_mp_strz(const msgpack_object *o, char *out, size_t cap)
 int ns_mp_get_strz(const msgpack_object *map, const char *key, char *out, size_t cap,
                    ns_err_t *err)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     if (ns_mp_get_str(map, key, &s, &n, err))
         return -1;
     if (n >= cap)

@@ -61,12 +61,14 @@ int ns_plan_maps(const ns_object_t *objs, int nobjs, uint64_t split_bytes, bool 
     int cap = 0;
     if (split_bytes == 0)
         return ns_errf(err, "split size must be positive");
-    int pack = -1; /* index of the task being packed with small objects */
+    int pack = -1;            /* index of the task being packed with small objects */
+    uint64_t pack_weight = 0; /* its estimated uncompressed bytes */
     for (int i = 0; i < nobjs; i++) {
         const ns_object_t *o = &objs[i];
         if (o->size == 0)
             continue;
         int codec = s_codec_of(o->uri, compression);
+        uint64_t weight = codec == NS_CODEC_NONE ? o->size : o->size * NS_PLAN_COMPRESSED_RATIO;
         if (o->size > split_bytes && splittable && codec == NS_CODEC_NONE) {
             uint64_t n = (o->size + split_bytes - 1) / split_bytes;
             uint64_t step = (o->size + n - 1) / n;
@@ -79,18 +81,20 @@ int ns_plan_maps(const ns_object_t *objs, int nobjs, uint64_t split_bytes, bool 
             pack = -1;
             continue;
         }
-        if (o->size > split_bytes) {
+        if (weight > split_bytes) {
             ns_maptask_t *t = s_new_task(tasks, ntasks, &cap);
             if (!t || s_add_split(t, o, 0, -1, codec))
                 goto oom;
             pack = -1;
             continue;
         }
-        if (pack < 0 || (*tasks)[pack].bytes + o->size > split_bytes) {
+        if (pack < 0 || pack_weight + weight > split_bytes) {
             if (!s_new_task(tasks, ntasks, &cap))
                 goto oom;
             pack = *ntasks - 1;
+            pack_weight = 0;
         }
+        pack_weight += weight;
         if (s_add_split(&(*tasks)[pack], o, 0, -1, codec))
             goto oom;
     }

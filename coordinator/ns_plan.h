@@ -9,6 +9,10 @@
  *   split size.
  * - Smaller objects are packed, in key order, into tasks of up to the split
  *   size, so a thousand 200 KB store files do not become a thousand tasks.
+ * - Sizes are compared as estimated uncompressed bytes: a compressed object
+ *   weighs NS_PLAN_COMPRESSED_RATIO times its stored size (text feeds shrink
+ *   5-10x with gzip or zstd), so that split_size means about the same work
+ *   per task whatever the compression.
  * - Empty objects are skipped.
  * Pure: no I/O, so it is tested alone.
  */
@@ -27,6 +31,8 @@ typedef struct {
     int nsplits;
     uint64_t bytes;     /* stored bytes this task reads */
 } ns_maptask_t;
+
+#define NS_PLAN_COMPRESSED_RATIO 8
 
 /* compression: "auto" (by name), "none", "gzip", "zstd". */
 int ns_plan_maps(const ns_object_t *objs, int nobjs, uint64_t split_bytes, bool splittable,

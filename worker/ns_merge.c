@@ -147,7 +147,7 @@ static int s_merge_group(const char *const *uris, int k, size_t bufsize, int lev
         ns_merge_destroy(&m);
         return -1;
     }
-    ns_rowview_t row;
+    ns_rowview_t row = {0};
     int got;
     /* a view's key starts 6 bytes into its record (u32 length, u16 key
      * length) */

@@ -63,6 +63,8 @@ struct ns_sorter {
     int runs_cap;           /* entries allocated in runs */
     int spills;             /* spills done */
     int failed;             /* a spill failed; the sorter is unusable */
+    ns_sorter_emit_fn emit; /* combiner hook, or NULL */
+    void *emit_arg;         /* for emit */
     size_t hist[8][256];    /* radix histograms, one per prefix byte */
 };
 
@@ -446,10 +448,15 @@ static int s_write_run(ns_sorter_t *s, int part, const s_ent_t *e, size_t n, ns_
         if (i + 16 < n)
             __builtin_prefetch(s->block + (e[i + 16].loc & S_OFF_MASK));
         const uint8_t *rec = s->block + (e[i].loc & S_OFF_MASK);
-        if (ns_run_writer_add(w, rec, 4 + (size_t)s_le32(rec), err)) {
+        size_t len = 4 + (size_t)s_le32(rec);
+        if (s->emit ? s->emit(s->emit_arg, w, rec, len, err) : ns_run_writer_add(w, rec, len, err)) {
             ns_run_writer_abort(&w);
             return -1;
         }
+    }
+    if (s->emit && s->emit(s->emit_arg, w, NULL, 0, err)) {
+        ns_run_writer_abort(&w);
+        return -1;
     }
     if (ns_run_writer_commit(&w, &info, err))
         return -1;
@@ -508,6 +515,12 @@ int ns_sorter_add(ns_sorter_t *s, int partition, const uint8_t *rec, size_t len,
     s->used += need;
     s->nrec++;
     return 0;
+}
+
+void ns_sorter_set_emit(ns_sorter_t *s, ns_sorter_emit_fn fn, void *arg)
+{
+    s->emit = fn;
+    s->emit_arg = arg;
 }
 
 int ns_sorter_finish(ns_sorter_t *s, ns_err_t *err)

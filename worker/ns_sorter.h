@@ -23,6 +23,14 @@ ns_sorter_t *ns_sorter_new(int nparts, size_t budget, int zstd_level, ns_run_nam
                            void *arg, ns_err_t *err);
 /* rec is an encoded record (ns_row_encode) of len bytes; copied. */
 int ns_sorter_add(ns_sorter_t *s, int partition, const uint8_t *rec, size_t len, ns_err_t *err);
+/* The combiner hook: when set, a spill hands each row of a run, in sorted
+ * order, to fn (rec, len), and then calls fn with rec NULL at the end of
+ * the run; fn writes what it wants into w (ns_run_writer_add), e.g. one
+ * row per group with partial sums. Without it rows are written as they are. */
+typedef int (*ns_sorter_emit_fn)(void *arg, ns_run_writer_t *w, const uint8_t *rec, size_t len,
+                                 ns_err_t *err);
+void ns_sorter_set_emit(ns_sorter_t *s, ns_sorter_emit_fn fn, void *arg);
+
 /* Spills what is left. */
 int ns_sorter_finish(ns_sorter_t *s, ns_err_t *err);
 /* Every run written so far (n set); owned by the sorter. */

@@ -160,6 +160,166 @@ static ns_job_t *s_job(const ns_task_t *t, ns_err_t *err)
     return ns_job_parse(t->jobdef, strlen(t->jobdef), t->source, vars, t->nvars, err);
 }
 
+/* -------------------------------------------------------------- groups */
+
+/* Rows of one group (the leading group_len sort-key columns), folded as the
+ * job's reduce says: aggregate sums the sum columns (other columns keep the
+ * group's first row), dedupe keeps the first or the last row. The same
+ * folding runs on the map side, as a combiner at each spill (partial sums,
+ * far fewer rows to shuffle), and on the reduce side (the final rows), so
+ * both sides agree by construction. Rows must arrive in run order. */
+typedef int (*s_group_out_fn)(void *arg, const ns_value_t *vals, ns_err_t *err);
+
+typedef struct {
+    const ns_job_t *job;
+    ns_value_t *vals;     /* the held group's values */
+    ns_value_t *cur;      /* the incoming row's values */
+    uint8_t *row;         /* bytes of the held row (its strings point here) */
+    size_t cap;
+    const uint8_t *key;   /* the held row's normalized key (in row) */
+    uint16_t key_len;
+    int held;             /* a group is held */
+    s_group_out_fn out;   /* receives each finished group */
+    void *arg;
+} s_group_t;
+
+static int s_group_init(s_group_t *g, const ns_job_t *job, s_group_out_fn out, void *arg)
+{
+    memset(g, 0, sizeof *g);
+    g->job = job;
+    g->out = out;
+    g->arg = arg;
+    g->vals = calloc((size_t)job->nout, sizeof *g->vals);
+    g->cur = calloc((size_t)job->nout, sizeof *g->cur);
+    return g->vals && g->cur ? 0 : -1;
+}
+
+static void s_group_free(s_group_t *g)
+{
+    free(g->vals);
+    free(g->cur);
+    free(g->row);
+    memset(g, 0, sizeof *g);
+}
+
+static int s_same_group(const ns_job_t *j, const ns_value_t *a, const ns_value_t *b)
+{
+    for (int i = 0; i < j->group_len; i++) {
+        int c = j->sort_key[i];
+        if (a[c].null != b[c].null)
+            return 0;
+        if (a[c].null)
+            continue;
+        if (j->out_types[c].type == NS_T_STRING) {
+            if (a[c].len != b[c].len || memcmp(a[c].s, b[c].s, a[c].len))
+                return 0;
+        } else if (a[c].i != b[c].i) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int s_group_flush(s_group_t *g, ns_err_t *err)
+{
+    if (!g->held)
+        return 0;
+    g->held = 0;
+    return g->out(g->arg, g->vals, err);
+}
+
+static int s_group_hold(s_group_t *g, const ns_rowview_t *row, ns_err_t *err)
+{
+    if (row->total_len > g->cap) {
+        uint8_t *p = realloc(g->row, row->total_len);
+        if (!p)
+            return ns_errf(err, "out of memory");
+        g->row = p;
+        g->cap = row->total_len;
+    }
+    /* a view's key starts 6 bytes into its record (u32 length, u16 key length) */
+    memcpy(g->row, row->key - 6, row->total_len);
+    ns_rowview_t hv;
+    if (ns_row_view(g->row, row->total_len, &hv) ||
+        ns_row_decode(&hv, g->job->out_types, g->job->nout, g->vals))
+        return ns_errf(err, "corrupt row in a sorted run");
+    g->key = hv.key;
+    g->key_len = hv.key_len;
+    g->held = 1;
+    return 0;
+}
+
+/* Adds a row: 1 when it starts a new group (the previous one, if any, went
+ * to out), 0 when it was folded into the held group, -1 on error. */
+static int s_group_add(s_group_t *g, const ns_rowview_t *row, ns_err_t *err)
+{
+    const ns_job_t *j = g->job;
+    int same = 0;
+    if (g->held) {
+        if (j->group_len == j->nsort) /* the group is the whole key: compare bytes */
+            same = row->key_len == g->key_len && !memcmp(row->key, g->key, g->key_len);
+        else if (ns_row_decode(row, j->out_types, j->nout, g->cur))
+            return ns_errf(err, "corrupt row in a sorted run");
+        else
+            same = s_same_group(j, g->vals, g->cur);
+    }
+    if (same) {
+        if (j->reduce == NS_REDUCE_DEDUPE) {
+            if (!j->keep_last)
+                return 0;
+            return s_group_hold(g, row, err) ? -1 : 0;
+        }
+        if (ns_row_decode(row, j->out_types, j->nout, g->cur))
+            return ns_errf(err, "corrupt row in a sorted run");
+        for (int i = 0; i < j->nsum; i++) {
+            int col = j->sum_cols[i];
+            if (g->cur[col].null)
+                continue;
+            if (g->vals[col].null) {
+                g->vals[col].null = false;
+                g->vals[col].i = 0;
+            }
+            if (__builtin_add_overflow(g->vals[col].i, g->cur[col].i, &g->vals[col].i))
+                return ns_errf(err, "sum of column '%s' overflows", j->out[col].name);
+        }
+        return 0;
+    }
+    if (s_group_flush(g, err) || s_group_hold(g, row, err))
+        return -1;
+    return 1;
+}
+
+/* The map-side combiner: folds each spilled run's rows by group and writes
+ * one row per group (partial sums) into the run. */
+typedef struct {
+    s_group_t group;
+    ns_run_writer_t *w; /* the run being written */
+    ns_buf_t buf;       /* the re-encoded row */
+} s_combiner_t;
+
+static int s_combine_out(void *arg, const ns_value_t *vals, ns_err_t *err)
+{
+    s_combiner_t *cb = arg;
+    const ns_job_t *j = cb->group.job;
+    ns_buf_reset(&cb->buf);
+    if (ns_row_encode(&cb->buf, j->out_types, vals, j->nout, j->sort_key, j->nsort))
+        return ns_errf(err, "combined row too large");
+    return ns_run_writer_add(cb->w, (const uint8_t *)cb->buf.data, cb->buf.len, err);
+}
+
+static int s_combine_emit(void *arg, ns_run_writer_t *w, const uint8_t *rec, size_t len,
+                          ns_err_t *err)
+{
+    s_combiner_t *cb = arg;
+    cb->w = w;
+    if (!rec)
+        return s_group_flush(&cb->group, err);
+    ns_rowview_t row;
+    if (ns_row_view(rec, len, &row))
+        return ns_errf(err, "corrupt row in the sorter");
+    return s_group_add(&cb->group, &row, err) < 0 ? -1 : 0;
+}
+
 /* ---------------------------------------------------------------- map */
 
 typedef struct {
@@ -552,6 +712,9 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
                      ns_msgb_t *done, ns_err_t *err)
 {
     s_map_t m = {.task = t, .ctx = ctx, .job = job};
+    s_combiner_t comb;
+    memset(&comb, 0, sizeof comb);
+    ns_buf_init(&comb.buf, (size_t)1 << 30);
     int rc = -1;
     m.in = calloc((size_t)job->nin, sizeof *m.in);
     m.out = calloc((size_t)job->nout, sizeof *m.out);
@@ -577,6 +740,13 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
                              (void *)t, err);
     if (!m.sorter)
         goto out;
+    if (job->reduce != NS_REDUCE_IDENTITY) {
+        if (s_group_init(&comb.group, job, s_combine_out, &comb)) {
+            ns_errf(err, "out of memory");
+            goto out;
+        }
+        ns_sorter_set_emit(m.sorter, s_combine_emit, &comb);
+    }
     uint64_t base = 0;
     for (int i = 0; i < t->ninputs; i++) {
         if (s_map_input(&m, &t->inputs[i], base, err))
@@ -604,6 +774,8 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
 out:
     ns_writer_abort(&m.rejects);
     ns_sorter_destroy(&m.sorter);
+    s_group_free(&comb.group);
+    ns_buf_free(&comb.buf);
     free(m.in);
     free(m.out);
     free(m.consts);
@@ -677,19 +849,21 @@ static int s_emit(s_reduce_t *r, const ns_value_t *vals, ns_err_t *err)
     return ns_loadfile_write(r->lf, vals, err);
 }
 
-/* Emits a finished group (dropping an aggregate whose sums are all zero
- * when the job says so: a sale and its void net out). */
-static int s_flush_held(s_reduce_t *r, const ns_value_t *held, ns_err_t *err)
+/* The reduce side's group output: a finished group becomes a load-file
+ * row, unless it is an aggregate whose sums are all zero and the job says
+ * to drop those (a sale and its void net out). */
+static int s_reduce_out(void *arg, const ns_value_t *vals, ns_err_t *err)
 {
+    s_reduce_t *r = arg;
     const ns_job_t *j = r->job;
     if (j->reduce == NS_REDUCE_AGGREGATE && j->drop_zero) {
         int zero = 1;
-        for (int s = 0; s < j->nsum; s++)
-            zero &= held[j->sum_cols[s]].null || held[j->sum_cols[s]].i == 0;
+        for (int i = 0; i < j->nsum; i++)
+            zero &= vals[j->sum_cols[i]].null || vals[j->sum_cols[i]].i == 0;
         if (zero)
             return 0;
     }
-    return s_emit(r, held, err);
+    return s_emit(r, vals, err);
 }
 
 static int s_merge_name(void *arg, int partition, int run_no, char *uri)
@@ -701,24 +875,6 @@ static int s_merge_name(void *arg, int partition, int run_no, char *uri)
     return ns_uri_join(uri, t->prefix, key);
 }
 
-static int s_same_group(const ns_job_t *j, const ns_value_t *a, const ns_value_t *b)
-{
-    for (int g = 0; g < j->group_len; g++) {
-        int c = j->sort_key[g];
-        if (a[c].null != b[c].null)
-            return 0;
-        if (a[c].null)
-            continue;
-        if (j->out_types[c].type == NS_T_STRING) {
-            if (a[c].len != b[c].len || memcmp(a[c].s, b[c].s, a[c].len))
-                return 0;
-        } else if (a[c].i != b[c].i) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job,
                         ns_msgb_t *done, ns_err_t *err)
 {
@@ -727,15 +883,13 @@ static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *
     ns_merge_t *mg = NULL;
     char **uris = NULL;
     int nuris = t->nruns, rc = -1;
-    int nout = job->nout;
-    ns_value_t *cur = calloc((size_t)nout, sizeof *cur);
-    ns_value_t *held = calloc((size_t)nout, sizeof *held);
-    uint8_t *held_row = NULL; /* bytes the held values point into */
-    size_t held_cap = 0;
-    int have_held = 0;
+    ns_value_t *cur = calloc((size_t)job->nout, sizeof *cur);
+    s_group_t g;
+    int grouped = job->reduce != NS_REDUCE_IDENTITY;
+    int ginit = s_group_init(&g, job, s_reduce_out, &r);
     r.files = calloc((size_t)t->files, sizeof *r.files);
     uris = calloc(nuris ? (size_t)nuris : 1, sizeof *uris);
-    if (!cur || !held || !r.files || !uris) {
+    if (!cur || ginit || !r.files || !uris) {
         ns_errf(err, "out of memory");
         goto out;
     }
@@ -751,16 +905,12 @@ static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *
     mg = ns_merge_new((const char *const *)uris, nuris, S_RUN_BUF, err);
     if (!mg || s_reduce_open(&r, err))
         goto out;
+    /* load files are cut between groups, at equal shares of the input */
     uint64_t consumed = 0, share = t->in_bytes / (uint64_t)t->files + 1;
     ns_rowview_t row;
     int got;
     while ((got = ns_merge_next(mg, &row, err)) == 1) {
         c.rows_in++;
-        consumed += row.total_len;
-        if (ns_row_decode(&row, job->out_types, nout, cur)) {
-            ns_errf(err, "corrupt row in the runs of partition %d", t->partition);
-            goto out;
-        }
         if ((c.rows_in & 4095) == 0) {
             s_slow(ctx);
             if (ctx->cancel && *ctx->cancel) {
@@ -771,65 +921,29 @@ static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *
             if (ctx->progress)
                 ctx->progress(ctx->arg, &c);
         }
-        if (job->reduce == NS_REDUCE_IDENTITY) {
-            if (s_emit(&r, cur, err))
-                goto out;
-            while (r.file_no < t->files - 1 && consumed >= share * (uint64_t)(r.file_no + 1))
-                if (s_reduce_close(&r, err) || s_reduce_open(&r, err))
-                    goto out;
-            continue;
-        }
-        if (have_held && s_same_group(job, held, cur)) {
-            if (job->reduce == NS_REDUCE_AGGREGATE) {
-                for (int s = 0; s < job->nsum; s++) {
-                    int col = job->sum_cols[s];
-                    if (cur[col].null)
-                        continue;
-                    if (held[col].null) {
-                        held[col].null = false;
-                        held[col].i = 0;
-                    }
-                    if (__builtin_add_overflow(held[col].i, cur[col].i, &held[col].i)) {
-                        ns_errf(err, "sum of column '%s' overflows in partition %d",
-                                job->out[col].name, t->partition);
-                        goto out;
-                    }
-                }
-                continue;
-            }
-            if (!job->keep_last)
-                continue; /* dedupe, keep first */
-        } else if (have_held) {
-            if (s_flush_held(&r, held, err))
-                goto out;
-            /* cut files only between groups, at equal shares of the input */
-            while (r.file_no < t->files - 1 &&
-                   consumed - row.total_len >= share * (uint64_t)(r.file_no + 1))
-                if (s_reduce_close(&r, err) || s_reduce_open(&r, err))
-                    goto out;
-        }
-        /* hold this row: copy its bytes so the held values own their strings */
-        if (row.total_len > held_cap) {
-            uint8_t *p = realloc(held_row, row.total_len);
-            if (!p) {
-                ns_errf(err, "out of memory");
+        int boundary;
+        if (grouped) {
+            boundary = s_group_add(&g, &row, err);
+            if (boundary < 0) {
+                ns_err_prefix(err, "partition %d", t->partition);
                 goto out;
             }
-            held_row = p;
-            held_cap = row.total_len;
+        } else {
+            if (ns_row_decode(&row, job->out_types, job->nout, cur)) {
+                ns_errf(err, "corrupt row in the runs of partition %d", t->partition);
+                goto out;
+            }
+            boundary = 1;
         }
-        memcpy(held_row, row.key - 6, row.total_len);
-        ns_rowview_t hv;
-        if (ns_row_view(held_row, row.total_len, &hv) ||
-            ns_row_decode(&hv, job->out_types, nout, held)) {
-            ns_errf(err, "corrupt row in the runs of partition %d", t->partition);
+        /* the bytes before this row are written: a new file may start */
+        while (boundary && r.file_no < t->files - 1 && consumed >= share * (uint64_t)(r.file_no + 1))
+            if (s_reduce_close(&r, err) || s_reduce_open(&r, err))
+                goto out;
+        consumed += row.total_len;
+        if (!grouped && s_emit(&r, cur, err))
             goto out;
-        }
-        have_held = 1;
     }
-    if (got < 0)
-        goto out;
-    if (have_held && s_flush_held(&r, held, err))
+    if (got < 0 || (grouped && s_group_flush(&g, err)))
         goto out;
     if (s_reduce_close(&r, err))
         goto out;
@@ -851,8 +965,7 @@ out:
         free(uris ? uris[i] : NULL);
     free(uris);
     free(cur);
-    free(held);
-    free(held_row);
+    s_group_free(&g);
     free(r.files);
     return rc;
 }

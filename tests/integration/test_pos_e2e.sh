@@ -12,8 +12,8 @@ for _ in 1 2 3; do start_worker; done
 wait_workers 3
 
 # A job whose tasks are small enough that all workers take part.
-sed -e 's/^\(\s*split_size:\).*/\1 64KB/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/retail_pos.yaml"
-grep -q 'split_size: 64KB' "$T/retail_pos.yaml" || fail "could not set split_size"
+sed -e 's/^\(\s*split_size:\).*/\1 512KB/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/retail_pos.yaml"
+grep -q 'split_size: 512KB' "$T/retail_pos.yaml" || fail "could not set split_size"
 "$NS_BIN" submit "$T/retail_pos.yaml" --date $DATE --var raw="file://$T/raw" --var out="file://$T/out" \
   --wait --json > "$T/status.json" || fail "job did not succeed: $(cat "$T/status.json")"
 state=$(json_get state < "$T/status.json")

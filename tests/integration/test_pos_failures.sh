@@ -12,7 +12,7 @@ DATE=2026-11-24
 "$NS_BIN" gen --stores 120 --days 1 --start $DATE --seed 5 --bad-rate 0.001 --out "file://$T/raw" >/dev/null
 # small splits, a small memory budget (several spills per map) and more
 # slices: many tasks of a second or so each
-sed -e 's/^\(\s*split_size:\).*/\1 192KB/' -e 's/^\(\s*slices:\).*/\1 6/' \
+sed -e 's/^\(\s*split_size:\).*/\1 1536KB/' -e 's/^\(\s*slices:\).*/\1 6/' \
     -e 's/^\(memory:\).*/\1 2MB/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/job.yaml"
 grep -q '^memory: 2MB' "$T/job.yaml" || fail "could not set memory"
 

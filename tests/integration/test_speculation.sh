@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 DATE=2026-11-24
 "$NS_BIN" gen --stores 40 --days 1 --start $DATE --seed 3 --bad-rate 0 --out "file://$T/raw" >/dev/null
-sed -e 's/^\(\s*split_size:\).*/\1 64KB/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/job.yaml"
+sed -e 's/^\(\s*split_size:\).*/\1 512KB/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/job.yaml"
 start_coordinator --speculate-factor 2 --speculate-min-ms 300
 start_worker
 start_worker

@@ -22,7 +22,7 @@ Test(plan, packs_small_objects_up_to_split)
     ns_object_t objs[10];
     for (int i = 0; i < 10; i++) {
         char name[32];
-        snprintf(name, sizeof name, "pos-%04d.psv.gz", i);
+        snprintf(name, sizeof name, "pos-%04d.psv", i);
         objs[i] = s_obj(name, 300);
     }
     ns_maptask_t *t;
@@ -33,13 +33,40 @@ Test(plan, packs_small_objects_up_to_split)
     int total = 0;
     for (int i = 0; i < n; i++) {
         cr_assert_leq(t[i].bytes, 1000);
+        for (int k = 0; k < t[i].nsplits; k++)
+            cr_assert_eq(t[i].splits[k].length, -1);
+        total += t[i].nsplits;
+    }
+    cr_assert_eq(total, 10);
+    ns_plan_free(t, n);
+}
+
+Test(plan, compressed_objects_weigh_their_estimated_uncompressed_size)
+{
+    ns_object_t objs[10];
+    for (int i = 0; i < 10; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "pos-%04d.psv.gz", i);
+        objs[i] = s_obj(name, 30); /* about 240 bytes of text each */
+    }
+    ns_maptask_t *t;
+    int n;
+    ns_err_t err;
+    cr_assert_eq(ns_plan_maps(objs, 10, 1000, true, "auto", &t, &n, &err), 0);
+    cr_assert_eq(n, 3); /* 4 + 4 + 2 */
+    cr_assert_eq(t[0].nsplits, 4);
+    cr_assert_eq(t[2].nsplits, 2);
+    cr_assert_eq(t[0].bytes, 120, "bytes stay stored bytes (for progress)");
+    for (int i = 0; i < n; i++)
         for (int k = 0; k < t[i].nsplits; k++) {
             cr_assert_eq(t[i].splits[k].length, -1);
             cr_assert_eq(t[i].splits[k].codec, 1 /* gzip */);
         }
-        total += t[i].nsplits;
-    }
-    cr_assert_eq(total, 10);
+    ns_plan_free(t, n);
+    /* one compressed object above the split (by its weight) gets a task alone */
+    objs[1].size = 200;
+    cr_assert_eq(ns_plan_maps(objs, 3, 1000, true, "auto", &t, &n, &err), 0);
+    cr_assert_eq(n, 3);
     ns_plan_free(t, n);
 }
 
