@@ -139,7 +139,7 @@ static int s_wait(const s_opts_t *o, const char *job)
             fprintf(stderr, "nightshift: job %s still running after %.0fs\n", job, o->timeout);
             return NS_EXIT_FAILED;
         }
-        usleep(300 * 1000);
+        usleep(100 * 1000);
     }
 }
 

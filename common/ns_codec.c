@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -256,6 +257,145 @@ oom:
     ns_errf(err, "%s reader: out of memory", ns_codec_name(codec));
     s_dreader_close(&r->base);
     return NULL;
+}
+
+/* ------------------------------------------------------ whole-object gzip */
+
+typedef struct {
+    struct ns_reader base; /* must be first */
+    unsigned char *data;   /* decompressed bytes */
+    size_t len, pos;
+} s_mreader_t;
+
+static ssize_t s_mreader_read(ns_reader_t *rd, void *buf, size_t n, ns_err_t *err)
+{
+    s_mreader_t *r = (s_mreader_t *)rd;
+    size_t left = r->len - r->pos;
+    if (n > left)
+        n = left;
+    memcpy(buf, r->data + r->pos, n);
+    r->pos += n;
+    return (ssize_t)n;
+}
+
+static void s_mreader_close(ns_reader_t *rd)
+{
+    s_mreader_t *r = (s_mreader_t *)rd;
+    free(r->data);
+    free(r);
+}
+
+/* Decompresses every gzip member of in[0..n) into *out; 0, 1 when the
+ * output would pass cap (the caller streams instead), -1 on bad data. */
+static int s_deflate_all(const unsigned char *in, size_t n, size_t cap, unsigned char **out,
+                         size_t *outlen, const char *name, ns_err_t *err)
+{
+    struct libdeflate_decompressor *dc = libdeflate_alloc_decompressor();
+    if (!dc)
+        return ns_errf(err, "gzip reader: out of memory");
+    /* the last member's ISIZE: the exact size of a one-member file */
+    size_t size = n >= 4 ? (size_t)in[n - 4] | (size_t)in[n - 3] << 8 | (size_t)in[n - 2] << 16 |
+                               (size_t)in[n - 1] << 24
+                         : 0;
+    size_t bufcap = size < 4096 ? 4096 : size > cap ? cap : size, used = 0, at = 0;
+    unsigned char *buf = malloc(bufcap);
+    int rc = 0;
+    while (buf && at < n) {
+        size_t in_used = 0, got = 0;
+        enum libdeflate_result lr = libdeflate_gzip_decompress_ex(
+            dc, in + at, n - at, buf + used, bufcap - used, &in_used, &got);
+        if (lr == LIBDEFLATE_INSUFFICIENT_SPACE) {
+            if (bufcap >= cap) {
+                rc = 1;
+                break;
+            }
+            size_t ncap = bufcap * 2 > cap ? cap : bufcap * 2;
+            unsigned char *p = realloc(buf, ncap);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
+            bufcap = ncap;
+            continue;
+        }
+        if (lr != LIBDEFLATE_SUCCESS) {
+            rc = ns_errf(err, "bad or truncated gzip stream in '%s'", name);
+            break;
+        }
+        used += got;
+        at += in_used;
+    }
+    libdeflate_free_decompressor(dc);
+    if (!buf)
+        return ns_errf(err, "gzip reader: out of memory");
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *outlen = used;
+    return 0;
+}
+
+ns_reader_t *ns_codec_reader_sized(ns_reader_t *src, ns_codec_t codec, uint64_t stored_size,
+                                   double max_ratio, const char *name, ns_err_t *err)
+{
+    if (!src || codec != NS_CODEC_GZIP || stored_size == 0 || stored_size > NS_CODEC_WHOLE_MAX)
+        return ns_codec_reader(src, codec, max_ratio, err);
+    size_t n = (size_t)stored_size, got = 0;
+    unsigned char *in = malloc(n);
+    if (!in) {
+        ns_reader_close(&src);
+        ns_errf(err, "gzip reader: out of memory");
+        return NULL;
+    }
+    while (got < n) {
+        ssize_t r = ns_reader_read(src, in + got, n - got, err);
+        if (r < 0) {
+            free(in);
+            ns_reader_close(&src);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    unsigned char extra;
+    ssize_t more = got == n ? ns_reader_read(src, &extra, 1, err) : 0;
+    ns_reader_close(&src);
+    if (more != 0) {
+        free(in);
+        if (more > 0)
+            ns_errf(err, "'%s' is larger than its listed size %zu", name, n);
+        return NULL;
+    }
+    double cap_d = max_ratio > 0 ? max_ratio * (double)got + (64 << 20) : (double)NS_CODEC_WHOLE_OUT_MAX;
+    size_t cap = cap_d > NS_CODEC_WHOLE_OUT_MAX ? NS_CODEC_WHOLE_OUT_MAX : (size_t)cap_d;
+    unsigned char *out = NULL;
+    size_t outlen = 0;
+    int rc = s_deflate_all(in, got, cap, &out, &outlen, name, err);
+    if (rc == 1) {
+        free(in);
+        ns_errf(err, "'%s' decompresses to more than %zu bytes (limit of the whole-object reader)",
+                name, cap);
+        return NULL;
+    }
+    free(in);
+    if (rc)
+        return NULL;
+    s_mreader_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        free(out);
+        ns_errf(err, "gzip reader: out of memory");
+        return NULL;
+    }
+    r->base.read = s_mreader_read;
+    r->base.close = s_mreader_close;
+    r->data = out;
+    r->len = outlen;
+    return &r->base;
 }
 
 /* ----------------------------------------------------------------- writer */

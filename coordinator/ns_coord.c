@@ -1757,6 +1757,16 @@ static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const 
     ns_msg_free(&m);
 }
 
+/* Moves jobs to their next phase and hands out tasks. Runs on every tick
+ * and right after any message that can free a slot or add work, so a
+ * worker never waits for the next tick to get its next task. */
+static void s_schedule(s_coord_t *c)
+{
+    for (int i = 0; i < c->njobs; i++)
+        s_advance(c, c->jobs[i]);
+    s_dispatch(c);
+}
+
 static void s_tick(s_coord_t *c)
 {
     double now = s_mono();
@@ -1775,9 +1785,7 @@ static void s_tick(s_coord_t *c)
             ns_msgb_free(&b);
         }
     }
-    for (int i = 0; i < c->njobs; i++)
-        s_advance(c, c->jobs[i]);
-    s_dispatch(c);
+    s_schedule(c);
 }
 
 void ns_coord_opts_default(ns_coord_opts_t *o)
@@ -1857,6 +1865,8 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
                 ns_warn("dropping multi-frame message");
             }
         }
+        if (n > 0)
+            s_schedule(&c);
         double now = s_mono();
         if (now - last_tick >= 0.1) {
             s_tick(&c);

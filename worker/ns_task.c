@@ -607,11 +607,12 @@ static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns
     ns_reader_t *raw = ns_store_open_read(in->uri, first, len, err);
     if (!raw)
         return -1;
-    ns_reader_t *src = ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
-    if (!src) {
-        ns_reader_close(&raw);
+    ns_reader_t *src = in->length < 0
+                           ? ns_codec_reader_sized(raw, (ns_codec_t)in->codec, in->size, 1000.0,
+                                                   in->uri, err)
+                           : ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
+    if (!src) /* the codec reader owned raw and closed it */
         return -1;
-    }
     ns_delim_opts_t o;
     ns_delim_opts_default(&o);
     o.delimiter = j->delimiter;

@@ -450,3 +450,77 @@ Test(codec, read_after_error_fails)
     ns_reader_close(&r);
     cr_assert_null(r);
 }
+
+/* ---- whole-object gzip (libdeflate) ---- */
+
+static char *s_decode_sized(const char *comp, size_t clen, uint64_t listed, double ratio,
+                            size_t *outlen, ns_err_t *err)
+{
+    ns_reader_t *src = ns_test_mem_reader(comp, clen, 1000);
+    ns_reader_t *r = ns_codec_reader_sized(src, NS_CODEC_GZIP, listed, ratio, "mem://x.gz", err);
+    if (!r)
+        return NULL;
+    return s_read_all(r, 777, outlen, err);
+}
+
+Test(codec, whole_gzip_equals_streamed_for_one_and_many_members)
+{
+    for (int members = 1; members <= 4; members++) {
+        char *comp = NULL, *plain = NULL;
+        size_t clen = 0, plen = 0;
+        for (int m = 0; m < members; m++) {
+            size_t n = 100000 + (size_t)m * 33333;
+            char *d = s_make_data(n, (unsigned)m + 1);
+            s_gzip_append(d, n, &comp, &clen);
+            plain = realloc(plain, plen + n);
+            memcpy(plain + plen, d, n);
+            plen += n;
+            free(d);
+        }
+        ns_err_t err;
+        size_t got;
+        char *out = s_decode_sized(comp, clen, clen, 1000, &got, &err);
+        cr_assert(out, "%s", err.msg);
+        cr_assert_eq(got, plen, "%d members: %zu bytes, expected %zu", members, got, plen);
+        cr_assert(!memcmp(out, plain, plen));
+        free(out);
+        free(comp);
+        free(plain);
+    }
+}
+
+Test(codec, whole_gzip_errors)
+{
+    size_t n = 200000;
+    char *d = s_make_data(n, 9), *comp = NULL;
+    size_t clen = 0, got;
+    s_gzip_append(d, n, &comp, &clen);
+    ns_err_t err;
+    /* truncated: a clear error naming the object */
+    cr_assert_null(s_decode_sized(comp, clen / 2, clen / 2, 1000, &got, &err));
+    cr_assert(strstr(err.msg, "gzip") && strstr(err.msg, "mem://x.gz"), "%s", err.msg);
+    /* the object is longer than listed: refused, not silently cut */
+    cr_assert_null(s_decode_sized(comp, clen, clen - 10, 1000, &got, &err));
+    cr_assert(strstr(err.msg, "larger than its listed size"), "%s", err.msg);
+    /* larger than the whole-object limit is streamed instead: same bytes */
+    char *out = s_decode_sized(comp, clen, (uint64_t)NS_CODEC_WHOLE_MAX + 1, 1000, &got, &err);
+    cr_assert(out, "%s", err.msg);
+    cr_assert_eq(got, n);
+    cr_assert(!memcmp(out, d, n));
+    free(out);
+    free(comp);
+    free(d);
+}
+
+Test(codec, whole_gzip_bomb_is_refused)
+{
+    size_t n = 80u << 20; /* 80 MiB of zeros: about 80 KB of gzip */
+    char *zeros = calloc(1, n), *comp = NULL;
+    size_t clen = 0, got;
+    s_gzip_append(zeros, n, &comp, &clen);
+    free(zeros);
+    ns_err_t err;
+    cr_assert_null(s_decode_sized(comp, clen, clen, 2, &got, &err));
+    cr_assert(strstr(err.msg, "decompresses to more than"), "%s", err.msg);
+    free(comp);
+}
