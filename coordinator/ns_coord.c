@@ -111,6 +111,8 @@ typedef struct {
     double last_seen, last_sent; /* monotonic seconds */
     int alive;                 /* said READY and not declared dead */
     int preempting;            /* takes no more tasks */
+    int foreign;               /* slots taken by attempts it runs that we do not track
+                                  (started before a coordinator restart, not adopted) */
 } s_worker_t;
 
 typedef struct {
@@ -1227,6 +1229,9 @@ static void s_adopt(s_coord_t *c, int widx, const msgpack_object *running)
 {
     if (!running)
         return;
+    /* every attempt it runs takes a slot, adopted or not */
+    c->workers[widx].foreign = (int)running->via.array.size;
+    c->workers[widx].busy += (int)running->via.array.size;
     for (uint32_t i = 0; i < running->via.array.size; i++) {
         char id[NS_PROTO_MAX_ID];
         int64_t tk, at;
@@ -1238,6 +1243,8 @@ static void s_adopt(s_coord_t *c, int widx, const msgpack_object *running)
         s_task_t *t = &j->tasks[tk];
         if (t->state != T_PENDING || at < 0 || at >= t->next_attempt || s_att_index(t, at) >= 0)
             continue;
+        c->workers[widx].foreign--;
+        c->workers[widx].busy--; /* s_apply_start counts it again */
         s_apply_start(c, j, t, at, widx);
         j->retries -= at > 0; /* not a new attempt */
         ns_info("job %s: task %lld attempt %lld adopted from worker %s", j->id, (long long)tk,
@@ -1267,6 +1274,7 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
          * that it no longer runs are lost; the others go on. */
         s_worker_t *w = &c->workers[widx];
         w->busy = 0;
+        int tracked = 0;
         for (int ji = 0; ji < c->njobs; ji++) {
             s_job_t *j = c->jobs[ji];
             for (int i = 0; i < j->nmaps + j->nreduces; i++) {
@@ -1276,12 +1284,16 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
                         continue;
                     if (s_reports(running, j->id, i, t->att[a].id)) {
                         w->busy++;
+                        tracked++;
                         continue;
                     }
                     s_log_fail(c, j, i, t->att[a].id, "worker no longer runs the attempt", true);
                 }
             }
         }
+        int reported = running ? (int)running->via.array.size : 0;
+        w->foreign = reported > tracked ? reported - tracked : 0;
+        w->busy += w->foreign;
         w->last_seen = s_mono();
         return;
     }
@@ -1400,9 +1412,10 @@ static void s_on_failed(s_coord_t *c, const ns_msg_t *m)
         return;
     }
     char reason[512] = "unknown";
-    bool retryable = true;
+    bool retryable = true, counted = true;
     ns_mp_get_strz(m->root, "reason", reason, sizeof reason, NULL);
     ns_mp_get_bool(m->root, "retryable", &retryable, NULL);
+    ns_mp_get_bool(m->root, "counted", &counted, NULL); /* false: not the task's fault */
     int ai = s_att_index(t, attempt);
     if (ai < 0 || s_job_done(j)) {
         if (ai >= 0)
@@ -1412,7 +1425,7 @@ static void s_on_failed(s_coord_t *c, const ns_msg_t *m)
     char name[16];
     s_task_name(t, tidx, j, name, sizeof name);
     ns_warn("job %s: %s attempt %lld failed: %s", j->id, name, (long long)attempt, reason);
-    if (s_log_fail(c, j, tidx, attempt, reason, true))
+    if (s_log_fail(c, j, tidx, attempt, reason, counted))
         return;
     if (!retryable && !s_job_done(j)) {
         char msg[1024];
@@ -1714,6 +1727,25 @@ static void s_on_list(s_coord_t *c, const uint8_t *rid, size_t ridlen)
 
 /* ------------------------------------------------------------------- loop */
 
+/* A DONE or FAILED for an attempt we do not track on this worker frees one
+ * of its foreign slots. */
+static void s_release_foreign(s_coord_t *c, int widx, const ns_msg_t *m)
+{
+    s_worker_t *w = &c->workers[widx];
+    if (w->foreign <= 0)
+        return;
+    s_job_t *j;
+    int tidx;
+    int64_t attempt;
+    s_task_t *t = s_task_of(c, m->root, &j, &tidx, &attempt, NULL);
+    int ai = t ? s_att_index(t, attempt) : -1;
+    if (ai >= 0 && t->att[ai].worker == widx)
+        return;
+    w->foreign--;
+    if (w->busy > 0)
+        w->busy--;
+}
+
 static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const void *data,
                          size_t len)
 {
@@ -1731,6 +1763,8 @@ static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const 
         s_on_ready(c, rid, ridlen, &m);
     } else if (!strcmp(t, "HEARTBEAT") || !strcmp(t, "PROGRESS") || !strcmp(t, "DONE") ||
                !strcmp(t, "FAILED")) {
+        if (widx >= 0 && (!strcmp(t, "DONE") || !strcmp(t, "FAILED")))
+            s_release_foreign(c, widx, &m);
         if (!strcmp(t, "DONE"))
             s_on_done(c, &m, data, len);
         else if (!strcmp(t, "FAILED"))

@@ -191,12 +191,13 @@ static void s_on_task(s_worker_t *w, const ns_msg_t *m)
     }
     if (!slot) {
         ns_msgb_t b;
-        ns_msgb_init(&b, "FAILED", 5);
+        ns_msgb_init(&b, "FAILED", 6);
         ns_msgb_str(&b, "job", t.job);
         ns_msgb_int(&b, "task", t.task);
         ns_msgb_int(&b, "attempt", t.attempt);
         ns_msgb_str(&b, "reason", "no free slot on the worker");
         ns_msgb_bool(&b, "retryable", true);
+        ns_msgb_bool(&b, "counted", false);
         s_send(w, &b);
         ns_msgb_free(&b);
         ns_task_free(&t);

@@ -119,7 +119,7 @@ Test(job, retail_pos)
     cr_expect_eq(j->skip_lines, 0);
     cr_expect_eq(j->header_lines, 1);
     cr_expect_str_eq(j->compression, "gzip");
-    cr_expect_eq(j->split_bytes, 64ull << 20);
+    cr_expect_eq(j->split_bytes, 32ull << 20);
 
     static const char *const in_names[] = {
         "store_id",      "business_date", "register_id", "txn_seq",    "txn_type",
