@@ -410,14 +410,16 @@ static int s_hagg_flush(s_hagg_t *h, ns_sorter_t *sorter, ns_value_t *vals, ns_e
     return 0;
 }
 
-/* Folds one encoded row (its values in vals) into the table. */
-static int s_hagg_add(s_hagg_t *h, ns_sorter_t *sorter, int part, const ns_buf_t *row,
-                      const ns_value_t *vals, ns_value_t *scratch, ns_err_t *err)
+/* Folds one row into the table: key is its normalized sort key, vals its
+ * values; the row is encoded (into row) only when it starts a new group. */
+static int s_hagg_add(s_hagg_t *h, ns_sorter_t *sorter, int part, const ns_buf_t *key,
+                      ns_buf_t *row, const ns_value_t *vals, ns_value_t *scratch, ns_err_t *err)
 {
     const ns_job_t *j = h->job;
-    ns_rowview_t v;
-    if (ns_row_view((const uint8_t *)row->data, row->len, &v))
-        return ns_errf(err, "malformed row");
+    struct {
+        const uint8_t *key;
+        uint16_t key_len;
+    } v = {(const uint8_t *)key->data, (uint16_t)key->len};
     uint64_t hash = XXH64(v.key, v.key_len, 1) | 1;
     size_t mask = h->cap - 1, i = (size_t)hash & mask;
     for (; h->slots[i].hash; i = (i + 1) & mask) {
@@ -447,6 +449,9 @@ static int s_hagg_add(s_hagg_t *h, ns_sorter_t *sorter, int part, const ns_buf_t
         }
         return 0;
     }
+    ns_buf_reset(row);
+    if (ns_row_encode(row, j->out_types, vals, j->nout, j->sort_key, j->nsort))
+        return ns_errf(err, "row too large");
     size_t need = s_hagg_entry_size(h, row->len);
     if (h->n + 1 > h->cap / 2 || h->arena.len + need + h->cap * sizeof(s_hslot_t) > h->budget) {
         if (s_hagg_flush(h, sorter, scratch, err))
@@ -742,14 +747,22 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
             return s_reject(m, in->uri, rec->offset, why.msg, rec->raw, rec->raw_len, err);
     ns_buf_reset(&m->key);
     ns_buf_reset(&m->row);
-    if (ns_key_encode(&m->key, j->out_types, m->out, j->dist_key, j->ndist) ||
-        ns_row_encode(&m->row, j->out_types, m->out, j->nout, j->sort_key, j->nsort))
-        return s_reject(m, in->uri, rec->offset, "row or key too large", rec->raw, rec->raw_len,
-                        err);
+    if (ns_key_encode(&m->key, j->out_types, m->out, j->dist_key, j->ndist))
+        return s_reject(m, in->uri, rec->offset, "key too large", rec->raw, rec->raw_len, err);
     int part = (int)(XXH64(m->key.data, m->key.len, 0) % (uint64_t)m->task->partitions);
+    if (m->hagg) {
+        /* the sort key alone finds the group; the row is encoded only for a new one */
+        ns_buf_reset(&m->key);
+        if (ns_key_encode(&m->key, j->out_types, m->out, j->sort_key, j->nsort) ||
+            m->key.len > NS_MAX_KEY)
+            return s_reject(m, in->uri, rec->offset, "key too large", rec->raw, rec->raw_len,
+                            err);
+        m->c.rows_out++;
+        return s_hagg_add(m->hagg, m->sorter, part, &m->key, &m->row, m->out, m->gvals, err);
+    }
+    if (ns_row_encode(&m->row, j->out_types, m->out, j->nout, j->sort_key, j->nsort))
+        return s_reject(m, in->uri, rec->offset, "row too large", rec->raw, rec->raw_len, err);
     m->c.rows_out++;
-    if (m->hagg)
-        return s_hagg_add(m->hagg, m->sorter, part, &m->row, m->out, m->gvals, err);
     return ns_sorter_add(m->sorter, part, (const uint8_t *)m->row.data, m->row.len, err);
 }
 
