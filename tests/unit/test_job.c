@@ -183,7 +183,7 @@ Test(job, retail_pos)
     cr_expect_eq(j->slices, 4);
     cr_expect_eq(j->target_file_bytes, 256ull << 20);
     cr_expect_eq(j->zstd_level, 3);
-    cr_expect_eq(j->max_rejects, 1000);
+    cr_expect_eq(j->max_rejects, 100000);
     cr_expect_float_eq(j->max_reject_fraction, 0.01, 1e-12);
     cr_expect_str_eq(j->pool, "default");
     cr_expect_eq(j->memory_bytes, 256ull << 20);
