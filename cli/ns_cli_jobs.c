@@ -36,7 +36,9 @@ typedef struct {
     int help;
 } s_opts_t;
 
-static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage)
+/* Parses the options; npos is how many arguments must follow them (-1:
+ * any). Returns 0, -1 after printing --help, or an exit code. */
+static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage, int npos)
 {
     memset(o, 0, sizeof *o);
     optind = 1;
@@ -65,6 +67,10 @@ static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage)
     if (o->help) {
         fputs(usage, stdout);
         return -1;
+    }
+    if (npos >= 0 && argc - optind != npos) {
+        fputs(usage, stderr);
+        return NS_EXIT_USAGE;
     }
     o->endpoint = ns_cli_endpoint(o->endpoint);
     return 0;
@@ -191,13 +197,9 @@ int ns_cmd_submit(int argc, char **argv)
         "The variables raw and out default to $NIGHTSHIFT_RAW / $NIGHTSHIFT_OUT,\n"
         "else file://$NIGHTSHIFT_HOME/raw and file://$NIGHTSHIFT_HOME/out.\n";
     s_opts_t o;
-    int rc = s_parse(argc, argv, &o, usage);
+    int rc = s_parse(argc, argv, &o, usage, 1);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (optind != argc - 1) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
     char path[1024];
     if (s_find_jobfile(argv[optind], path, sizeof path)) {
         fprintf(stderr, "nightshift: cannot find job file '%s'\n", argv[optind]);
@@ -281,13 +283,9 @@ int ns_cmd_wait(int argc, char **argv)
         "usage: nightshift wait JOB [--timeout SECONDS] [--json] [--quiet]\n"
         "Follows JOB to its end: exit 0 succeeded, 1 failed, 4 cancelled, 3 unreachable.\n";
     s_opts_t o;
-    int rc = s_parse(argc, argv, &o, usage);
+    int rc = s_parse(argc, argv, &o, usage, 1);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (optind != argc - 1) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
     return s_wait(&o, argv[optind]);
 }
 
@@ -298,7 +296,7 @@ int ns_cmd_status(int argc, char **argv)
         "Without JOB: every job and worker. With JOB: its state, counters and tasks; on a\n"
         "terminal, a live progress bar until the job ends.\n";
     s_opts_t o;
-    int rc = s_parse(argc, argv, &o, usage);
+    int rc = s_parse(argc, argv, &o, usage, -1);
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind == argc)
@@ -322,7 +320,7 @@ int ns_cmd_list(int argc, char **argv)
     static const char usage[] = "usage: nightshift list [--json] [--coordinator ENDPOINT]\n"
                                 "Lists jobs (newest last) and live workers.\n";
     s_opts_t o;
-    int rc = s_parse(argc, argv, &o, usage);
+    int rc = s_parse(argc, argv, &o, usage, 0);
     if (rc)
         return rc < 0 ? 0 : rc;
     ns_msgb_t b;
@@ -380,13 +378,9 @@ int ns_cmd_cancel(int argc, char **argv)
 {
     static const char usage[] = "usage: nightshift cancel JOB [--json] [--coordinator ENDPOINT]\n";
     s_opts_t o;
-    int rc = s_parse(argc, argv, &o, usage);
+    int rc = s_parse(argc, argv, &o, usage, 1);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (optind != argc - 1) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
     ns_msgb_t b;
     ns_msgb_init(&b, "CANCEL", 1);
     ns_msgb_str(&b, "job", argv[optind]);
