@@ -111,6 +111,7 @@ typedef struct {
     double last_seen, last_sent; /* monotonic seconds */
     int alive;                 /* said READY and not declared dead */
     int preempting;            /* takes no more tasks */
+    int64_t session;           /* the worker process's READY session */
     int foreign;               /* slots taken by attempts it runs that we do not track
                                   (started before a coordinator restart, not adopted) */
 } s_worker_t;
@@ -1207,6 +1208,26 @@ static int s_running_entry(const msgpack_object *e, char id[NS_PROTO_MAX_ID], in
 }
 
 /* Does a READY's running list hold [job, task, attempt]? */
+static int s_reports(const msgpack_object *running, const char *job, int task, int64_t attempt);
+
+/* Attempts we track on a worker; *listed: how many of them running lists. */
+static int s_attempts_on(s_coord_t *c, int widx, const msgpack_object *running, int *listed)
+{
+    int mine = 0;
+    *listed = 0;
+    for (int ji = 0; ji < c->njobs; ji++) {
+        s_job_t *j = c->jobs[ji];
+        for (int i = 0; i < j->nmaps + j->nreduces; i++)
+            for (int a = 0; a < j->tasks[i].natt; a++)
+                if (j->tasks[i].att[a].worker == widx) {
+                    mine++;
+                    *listed += s_reports(running, j->id, i, j->tasks[i].att[a].id);
+                }
+    }
+    return mine;
+}
+
+/* Does a READY's running list hold [job, task, attempt]? */
 static int s_reports(const msgpack_object *running, const char *job, int task, int64_t attempt)
 {
     if (!running)
@@ -1268,29 +1289,20 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
     const msgpack_object *running = ns_mp_get(m->root, "running");
     if (running && running->type != MSGPACK_OBJECT_ARRAY)
         running = NULL;
+    int64_t session = 0;
+    ns_mp_get_int(m->root, "session", &session, NULL);
     int widx = s_find_worker(c, rid, ridlen);
+    if (widx >= 0 && c->workers[widx].alive && c->workers[widx].session != session)
+        s_lose_worker(c, widx, "worker restarted"); /* same id, new process: its attempts are gone */
     if (widx >= 0 && c->workers[widx].alive) {
-        /* READY again (it heard nothing for a while): attempts we gave it
-         * that it no longer runs are lost; the others go on. */
+        /* READY again from the same process (it heard nothing for a while,
+         * or we said RESET): its threads kept running, so the attempts we
+         * gave it are still its own even when its list misses them (a TASK
+         * in flight while it wrote the READY); their DONE or FAILED will
+         * come. Only the slot count is brought up to date. */
         s_worker_t *w = &c->workers[widx];
-        w->busy = 0;
         int tracked = 0;
-        for (int ji = 0; ji < c->njobs; ji++) {
-            s_job_t *j = c->jobs[ji];
-            for (int i = 0; i < j->nmaps + j->nreduces; i++) {
-                s_task_t *t = &j->tasks[i];
-                for (int a = t->natt - 1; a >= 0; a--) {
-                    if (t->att[a].worker != widx)
-                        continue;
-                    if (s_reports(running, j->id, i, t->att[a].id)) {
-                        w->busy++;
-                        tracked++;
-                        continue;
-                    }
-                    s_log_fail(c, j, i, t->att[a].id, "worker no longer runs the attempt", true);
-                }
-            }
-        }
+        w->busy = s_attempts_on(c, widx, running, &tracked);
         int reported = running ? (int)running->via.array.size : 0;
         w->foreign = reported > tracked ? reported - tracked : 0;
         w->busy += w->foreign;
@@ -1313,6 +1325,7 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
     snprintf(w->capacity, sizeof w->capacity, "%s", cap);
     w->slots = (int)slots;
     w->memory = memory;
+    w->session = session;
     w->alive = 1;
     w->last_seen = s_mono();
     ns_info("worker %s ready: pool %s, %s, %d slots", w->id, w->pool, w->capacity, w->slots);
@@ -1425,8 +1438,18 @@ static void s_on_failed(s_coord_t *c, const ns_msg_t *m)
     char name[16];
     s_task_name(t, tidx, j, name, sizeof name);
     ns_warn("job %s: %s attempt %lld failed: %s", j->id, name, (long long)attempt, reason);
+    int widx = t->att[ai].worker;
     if (s_log_fail(c, j, tidx, attempt, reason, counted))
         return;
+    if (!counted && widx >= 0) {
+        /* it runs something we do not know of: count it full until its
+         * next DONE, FAILED or READY says otherwise */
+        s_worker_t *w = &c->workers[widx];
+        int listed;
+        int mine = s_attempts_on(c, widx, NULL, &listed);
+        w->foreign = w->slots > mine ? w->slots - mine : 0;
+        w->busy = mine + w->foreign;
+    }
     if (!retryable && !s_job_done(j)) {
         char msg[1024];
         snprintf(msg, sizeof msg, "task %s failed: %s", name, reason);

@@ -120,6 +120,7 @@ typedef struct {
     const ns_worker_opts_t *o;
     char id[NS_PROTO_MAX_ID];
     char host[64];
+    int64_t session;           /* random per process: tells a restart from a re-READY */
     void *zctx, *dealer, *pull;
     s_slot_t *slots;
     double last_heard, last_sent;
@@ -135,7 +136,8 @@ static void s_send(s_worker_t *w, ns_msgb_t *b)
 static void s_send_ready(s_worker_t *w)
 {
     ns_msgb_t b;
-    ns_msgb_init(&b, "READY", 8);
+    ns_msgb_init(&b, "READY", 9);
+    ns_msgb_int(&b, "session", w->session);
     ns_msgb_str(&b, "worker", w->id);
     ns_msgb_str(&b, "pool", w->o->pool);
     ns_msgb_str(&b, "capacity", w->o->capacity);
@@ -290,6 +292,15 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
             fclose(f);
         }
         snprintf(w.id, sizeof w.id, "%.40s-%d-%04x", w.host, (int)getpid(), r & 0xffff);
+    }
+    {
+        uint64_t r = 0;
+        FILE *f = fopen("/dev/urandom", "rb");
+        if (!f || fread(&r, sizeof r, 1, f) != 1)
+            r = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+        if (f)
+            fclose(f);
+        w.session = (int64_t)(r >> 1);
     }
     ns_log_set_name("worker");
     w.slots = calloc((size_t)o->slots, sizeof *w.slots);
