@@ -76,6 +76,19 @@ want=$(manifest_urls "$manifest" | sort)
 [ "$left" = "$want" ] || fail "stray files under $prefix: $(comm -23 <(echo "$left") <(echo "$want") | head -5)"
 [ ! -d "$prefix/_tmp" ] || [ -z "$(find "$prefix/_tmp" -type f)" ] || fail "_tmp not cleaned"
 
+note "a small target file size cuts each slice into several files, the same rows"
+sed -e 's/^\(\s*target_file_size:\).*/\1 64KB/' "$T/retail_pos.yaml" > "$T/small_files.yaml"
+"$NS_BIN" submit "$T/small_files.yaml" --date $DATE --var raw="file://$T/raw" --var out="file://$T/out-small" \
+  --wait --json --quiet > "$T/small.json" || fail "small-files job failed"
+small_manifest=$(uri_path "$(json_get manifest < "$T/small.json")")
+nfiles=$(manifest_urls "$small_manifest" | wc -l)
+[ "$nfiles" -gt "$slices" ] || fail "expected more than one file per slice, got $nfiles"
+[ $((nfiles % slices)) -eq 0 ] || fail "$nfiles load files is not a multiple of $slices slices"
+manifest_content "$small_manifest" | LC_ALL=C sort | cmp -s - "$T/actual.txt" || fail "cutting files changed the rows"
+for f in $(manifest_urls "$small_manifest"); do
+  zstd -dcq "$f" | sed 's/\\N//g' | LC_ALL=C sort -c -t'|' -k1,1 -k2,2 -k3,3 -k4,4 -k5,5 -k6,6 || fail "$f is not sorted"
+done
+
 note "bad input: a job whose input prefix is empty is refused with a clear error"
 set +e
 err=$("$NS_BIN" submit "$T/retail_pos.yaml" --date 2026-01-01 --var raw="file://$T/raw" --var out="file://$T/out" 2>&1)
