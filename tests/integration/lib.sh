@@ -22,6 +22,9 @@ note() { echo "== $*"; }
 cleanup() {
   local rc=$?
   # stop the processes cleanly so sanitizer builds report leaks at exit
+  if ls "$NIGHTSHIFT_HOME"/run/*.pid >/dev/null 2>&1; then
+    "$NS_BIN" cluster down >/dev/null 2>&1 || true
+  fi
   for p in "${WORKER_PIDS[@]}" $COORD_PID; do kill -TERM "$p" 2>/dev/null || true; done
   for _ in $(seq 50); do
     local alive=0
