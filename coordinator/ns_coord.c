@@ -26,6 +26,7 @@
 #include "ns_log.h"
 #include "ns_plan.h"
 #include "ns_proto.h"
+#include "ns_rand.h"
 #include "ns_store.h"
 
 #include <errno.h>
@@ -1611,16 +1612,8 @@ static void s_on_submit(s_coord_t *c, const uint8_t *rid, size_t ridlen, const n
         ns_errf(&err, "slices must be between 1 and %d", NS_MAX_COLUMNS);
         goto fail;
     }
-    unsigned char rnd[3];
-    FILE *ur = fopen("/dev/urandom", "rb");
-    if (!ur || fread(rnd, 1, 3, ur) != 3) {
-        if (ur)
-            fclose(ur);
-        ns_errf(&err, "cannot read /dev/urandom");
-        goto fail;
-    }
-    fclose(ur);
-    snprintf(j->id, sizeof j->id, "%s-%s-%02x%02x%02x", j->def->name, ymd, rnd[0], rnd[1], rnd[2]);
+    unsigned rnd = (unsigned)(ns_rand_u64() & 0xffffff);
+    snprintf(j->id, sizeof j->id, "%s-%s-%06x", j->def->name, ymd, rnd);
     s_init_prefix(j);
     if (ns_store_list(j->def->input_uri, s_list_fn, &l, &err) < 0)
         goto fail;

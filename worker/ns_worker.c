@@ -5,6 +5,7 @@
 
 #include "ns_log.h"
 #include "ns_proto.h"
+#include "ns_rand.h"
 #include "ns_task.h"
 
 #include <errno.h>
@@ -284,24 +285,10 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
     if (o->id) {
         snprintf(w.id, sizeof w.id, "%s", o->id);
     } else {
-        unsigned r = 0;
-        FILE *f = fopen("/dev/urandom", "rb");
-        if (f) {
-            if (fread(&r, sizeof r, 1, f) != 1)
-                r = (unsigned)time(NULL);
-            fclose(f);
-        }
+        unsigned r = (unsigned)ns_rand_u64();
         snprintf(w.id, sizeof w.id, "%.40s-%d-%04x", w.host, (int)getpid(), r & 0xffff);
     }
-    {
-        uint64_t r = 0;
-        FILE *f = fopen("/dev/urandom", "rb");
-        if (!f || fread(&r, sizeof r, 1, f) != 1)
-            r = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-        if (f)
-            fclose(f);
-        w.session = (int64_t)(r >> 1);
-    }
+    w.session = (int64_t)(ns_rand_u64() >> 1);
     ns_log_set_name("worker");
     w.slots = calloc((size_t)o->slots, sizeof *w.slots);
     w.zctx = zmq_ctx_new();
