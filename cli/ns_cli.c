@@ -4,6 +4,8 @@
  */
 #include "ns_cli.h"
 
+#include "ns_buf.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -85,19 +87,11 @@ out:
 
 static void s_json_str(FILE *f, const char *p, size_t n)
 {
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
+    ns_buf_t b;
+    ns_buf_init(&b, (size_t)1 << 30);
+    if (ns_buf_append_json(&b, p, n) == 0)
+        fwrite(b.data, 1, b.len, f);
+    ns_buf_free(&b);
 }
 
 void ns_cli_json(FILE *f, const msgpack_object *o)

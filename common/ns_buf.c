@@ -29,6 +29,27 @@ void ns_buf_reset(ns_buf_t *b)
         b->data[0] = '\0';
 }
 
+int ns_buf_append_json(ns_buf_t *b, const char *s, size_t n)
+{
+    if (ns_buf_append(b, "\"", 1))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int rc;
+        if (c == '"' || c == '\\')
+            rc = ns_buf_appendf(b, "\\%c", c);
+        else if (c == '\n')
+            rc = ns_buf_append(b, "\\n", 2);
+        else if (c < 0x20)
+            rc = ns_buf_appendf(b, "\\u%04x", c);
+        else
+            rc = ns_buf_append(b, &s[i], 1);
+        if (rc)
+            return -1;
+    }
+    return ns_buf_append(b, "\"", 1);
+}
+
 char *ns_buf_reserve(ns_buf_t *b, size_t n)
 {
     if (n > b->max || b->len > b->max - n)

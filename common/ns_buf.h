@@ -22,6 +22,9 @@ void ns_buf_reset(ns_buf_t *b);
 /* Appends n bytes; -1 when len would pass max or memory runs out. */
 int ns_buf_append(ns_buf_t *b, const void *p, size_t n);
 int ns_buf_appendf(ns_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s[0..n) as a JSON string literal (quotes, backslash escapes,
+ * \uXXXX for control bytes; other bytes as they are). */
+int ns_buf_append_json(ns_buf_t *b, const char *s, size_t n);
 /* Makes room for n more bytes and returns where they go (len unchanged). */
 char *ns_buf_reserve(ns_buf_t *b, size_t n);
 

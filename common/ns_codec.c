@@ -408,6 +408,7 @@ typedef struct {
     size_t out_pos;        /* bytes used in out */
     uint64_t compressed;   /* compressed bytes handed to dst */
     bool failed;           /* an error was reported; every later write fails */
+    uint64_t *report;      /* where commit stores the compressed size, or NULL */
 } s_zwriter_t;
 
 static int s_zw_drain(s_zwriter_t *w, ns_err_t *err)
@@ -473,10 +474,13 @@ static int s_zw_commit(ns_writer_t *base, ns_err_t *err)
         if (s_zw_run(w, &in, ZSTD_e_end, err) == 0 && s_zw_drain(w, err) == 0)
             rc = 0;
     }
-    if (rc == 0)
+    if (rc == 0) {
+        if (w->report)
+            *w->report = w->compressed;
         rc = ns_writer_commit(&w->dst, err);
-    else
+    } else {
         ns_writer_abort(&w->dst);
+    }
     s_zw_free(w);
     return rc;
 }
@@ -527,6 +531,12 @@ ns_writer_t *ns_codec_zstd_writer(ns_writer_t *dst, int level, ns_err_t *err)
         return NULL;
     }
     return &w->base;
+}
+
+void ns_codec_report_stored(ns_writer_t *w, uint64_t *stored)
+{
+    if (w && w->write == s_zw_write)
+        ((s_zwriter_t *)w)->report = stored;
 }
 
 uint64_t ns_codec_compressed_size(const ns_writer_t *w)

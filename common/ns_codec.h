@@ -41,5 +41,9 @@ ns_reader_t *ns_codec_reader_sized(ns_reader_t *src, ns_codec_t codec, uint64_t 
  * to dst. level: zstd level (1..19). */
 ns_writer_t *ns_codec_zstd_writer(ns_writer_t *dst, int level, ns_err_t *err);
 uint64_t ns_codec_compressed_size(const ns_writer_t *w);
+/* Asks a zstd writer to store, when it commits successfully, the number of
+ * compressed bytes it wrote into *stored (the writer is freed by commit, so
+ * this is how its owner learns the object's size). No-op for other writers. */
+void ns_codec_report_stored(ns_writer_t *w, uint64_t *stored);
 
 #endif

@@ -110,6 +110,12 @@ typedef struct {
 /* Parses the record at p (avail bytes). Returns 0, 1 if avail is too short
  * for the whole record, -1 if the record is malformed. */
 int ns_row_view(const uint8_t *p, size_t avail, ns_rowview_t *out);
+/* The whole encoded record a view was made from (its u32 length first),
+ * total_len bytes long: what a run writer takes. */
+static inline const uint8_t *ns_row_record(const ns_rowview_t *row)
+{
+    return row->key - 6; /* u32 row_len, u16 key_len, then the key */
+}
 /* Decodes the fields of a row into vals (strings point into the row).
  * -1 if the body does not match the schema. */
 int ns_row_decode(const ns_rowview_t *row, const ns_coltype_t *types, int ncols, ns_value_t *vals);

@@ -698,20 +698,7 @@ static void s_fmt_counters(const s_job_t *j, uint64_t *rows_in, uint64_t *rows_o
 
 static int s_json_str(ns_buf_t *b, const char *s)
 {
-    if (ns_buf_append(b, "\"", 1))
-        return -1;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int rc;
-        if (*p == '"' || *p == '\\')
-            rc = ns_buf_appendf(b, "\\%c", *p);
-        else if (*p < 0x20)
-            rc = ns_buf_appendf(b, "\\u%04x", *p);
-        else
-            rc = ns_buf_append(b, p, 1);
-        if (rc)
-            return -1;
-    }
-    return ns_buf_append(b, "\"", 1);
+    return ns_buf_append_json(b, s, strlen(s));
 }
 
 /* Writes the manifest (Redshift format) naming the accepted load files in

@@ -149,10 +149,8 @@ static int s_merge_group(const char *const *uris, int k, size_t bufsize, int lev
     }
     ns_rowview_t row = {0};
     int got;
-    /* a view's key starts 6 bytes into its record (u32 length, u16 key
-     * length) */
     while ((got = ns_merge_next(m, &row, err)) == 1)
-        if (ns_run_writer_add(w, row.key - 6, row.total_len, err)) {
+        if (ns_run_writer_add(w, ns_row_record(&row), row.total_len, err)) {
             got = -1;
             break;
         }

@@ -52,44 +52,11 @@ int ns_row_cmp(const ns_rowview_t *a, const ns_rowview_t *b)
 
 /* Sits between the zstd writer and the store writer and, when committed,
  * stores how many compressed bytes went through in *stored. */
-typedef struct {
-    struct ns_writer base; /* must be first */
-    ns_writer_t *dst;      /* the store writer (owned) */
-    uint64_t *stored;      /* where commit reports the compressed size */
-} s_count_t;
-
-static int s_count_write(ns_writer_t *base, const void *buf, size_t n, ns_err_t *err)
-{
-    s_count_t *c = (s_count_t *)base;
-    if (ns_writer_write(c->dst, buf, n, err))
-        return -1;
-    c->base.size += n;
-    return 0;
-}
-
-static int s_count_commit(ns_writer_t *base, ns_err_t *err)
-{
-    s_count_t *c = (s_count_t *)base;
-    *c->stored = ns_writer_size(c->dst);
-    int rc = ns_writer_commit(&c->dst, err);
-    free(c);
-    return rc;
-}
-
-static void s_count_abort(ns_writer_t *base)
-{
-    s_count_t *c = (s_count_t *)base;
-    if (!c)
-        return;
-    ns_writer_abort(&c->dst);
-    free(c);
-}
-
 /* -------------------------------------------------------------- writer */
 
 struct ns_run_writer {
     char uri[NS_URI_MAX]; /* the run being written */
-    ns_writer_t *out;     /* zstd writer over the counting writer (owned) */
+    ns_writer_t *out;     /* zstd writer over the store writer (owned) */
     uint8_t *stage;       /* S_STAGE bytes of records not yet compressed */
     size_t staged;        /* bytes used in stage */
     uint64_t rows;        /* records added */
@@ -105,10 +72,9 @@ ns_run_writer_t *ns_run_writer_new(const char *uri, int zstd_level, ns_err_t *er
         return NULL;
     }
     ns_run_writer_t *w = calloc(1, sizeof *w);
-    s_count_t *cw = calloc(1, sizeof *cw);
     if (w)
         w->stage = malloc(S_STAGE);
-    if (!w || !cw || !w->stage) {
+    if (!w || !w->stage) {
         ns_errf(err, "cannot write run '%s': out of memory", uri);
         goto fail;
     }
@@ -116,23 +82,16 @@ ns_run_writer_t *ns_run_writer_new(const char *uri, int zstd_level, ns_err_t *er
     ns_writer_t *dst = ns_store_open_write(uri, err);
     if (!dst)
         goto fail;
-    cw->base.write = s_count_write;
-    cw->base.commit = s_count_commit;
-    cw->base.abort = s_count_abort;
-    cw->dst = dst;
-    cw->stored = &w->stored;
-    ns_writer_t *base = &cw->base;
-    cw = NULL;
-    w->out = ns_codec_zstd_writer(base, zstd_level, err); /* takes base, even on failure */
+    w->out = ns_codec_zstd_writer(dst, zstd_level, err); /* takes dst, even on failure */
     if (!w->out) {
         ns_err_prefix(err, "cannot write run '%s'", uri);
         goto fail;
     }
+    ns_codec_report_stored(w->out, &w->stored);
     memcpy(w->stage, NS_RUN_MAGIC, 8);
     w->staged = 8;
     return w;
 fail:
-    free(cw);
     if (w)
         free(w->stage);
     free(w);

@@ -237,8 +237,7 @@ static int s_group_hold(s_group_t *g, const ns_rowview_t *row, ns_err_t *err)
         g->row = p;
         g->cap = row->total_len;
     }
-    /* a view's key starts 6 bytes into its record (u32 length, u16 key length) */
-    memcpy(g->row, row->key - 6, row->total_len);
+    memcpy(g->row, ns_row_record(row), row->total_len);
     ns_rowview_t hv;
     if (ns_row_view(g->row, row->total_len, &hv) ||
         ns_row_decode(&hv, g->job->out_types, g->job->nout, g->vals))
@@ -987,6 +986,7 @@ typedef struct {
     int file_no;            /* index of the current file */
     char uri[NS_URI_MAX];   /* its URI */
     uint64_t file_rows;
+    uint64_t stored;        /* compressed size of the current file, set at its commit */
     int nfiles;
     struct {
         char uri[NS_URI_MAX];
@@ -1005,16 +1005,15 @@ static int s_reduce_open(s_reduce_t *r, ns_err_t *err)
     ns_writer_t *w = ns_store_open_write(r->uri, err);
     if (!w)
         return -1;
+    /* each constructor takes its destination, also when it fails */
     ns_writer_t *z = ns_codec_zstd_writer(w, r->job->zstd_level, err);
-    if (!z) {
-        ns_writer_abort(&w);
+    if (!z)
         return -1;
-    }
+    r->stored = 0;
+    ns_codec_report_stored(z, &r->stored);
     r->lf = ns_loadfile_new(z, r->job->out_types, r->job->nout, err);
-    if (!r->lf) {
-        ns_writer_abort(&z);
+    if (!r->lf)
         return -1;
-    }
     r->file_rows = 0;
     return 0;
 }
@@ -1024,14 +1023,11 @@ static int s_reduce_close(s_reduce_t *r, ns_err_t *err)
     uint64_t rows = ns_loadfile_rows(r->lf);
     if (ns_loadfile_commit(&r->lf, err))
         return -1;
-    ns_object_t head;
-    if (ns_store_head(r->uri, &head, err))
-        return -1;
     int i = r->nfiles++;
     snprintf(r->files[i].uri, sizeof r->files[i].uri, "%s", r->uri);
     r->files[i].rows = rows;
     r->files[i].bytes = 0;
-    r->files[i].stored = head.size;
+    r->files[i].stored = r->stored;
     r->file_no++;
     return 0;
 }
