@@ -16,6 +16,8 @@
  * the document, so aliases (even cyclic ones) cannot make it recurse.
  */
 #include "ns_job.h"
+#include "ns_s3conf.h"
+#include "ns_store.h"
 
 #include <yaml.h>
 
@@ -1104,11 +1106,39 @@ static int s_budget(s_ctx_t *c, const yaml_node_t *n)
     return 0;
 }
 
+static int s_s3(s_ctx_t *c, const yaml_node_t *n)
+{
+    static const char *const keys[] = {"endpoint", "region", "path_style", NULL};
+    ns_job_t *j = c->job;
+    if (s_mapping(c, n, "s3", keys))
+        return -1;
+    yaml_node_t *v;
+    if ((v = s_get(c, n, "endpoint"))) {
+        if (s_uri(c, v, "s3.endpoint", &j->s3_endpoint))
+            return -1;
+        if (strncmp(j->s3_endpoint, "http://", 7) && strncmp(j->s3_endpoint, "https://", 8))
+            return s_fail(c, v, "bad s3.endpoint '%.64s': expected http://host[:port] or https://...",
+                          j->s3_endpoint);
+    }
+    if ((v = s_get(c, n, "region"))) {
+        char region[NS_JOB_NAME_MAX];
+        if (s_label(c, v, "s3.region", region) || s_strdup(c, v, region, strlen(region), &j->s3_region))
+            return -1;
+    }
+    if ((v = s_get(c, n, "path_style"))) {
+        bool b;
+        if (s_bool(c, v, "s3.path_style", &b))
+            return -1;
+        j->s3_path_style = b;
+    }
+    return 0;
+}
+
 static int s_job(s_ctx_t *c, const yaml_node_t *root)
 {
     static const char *const keys[] = {"name",   "description",  "input", "filter", "transform",
                                        "output", "error_budget", "pool",  "memory", "max_attempts",
-                                       NULL};
+                                       "s3",     NULL};
     ns_job_t *j = c->job;
     yaml_node_t *nn, *in, *tr, *out, *v;
     const char *s = NULL;
@@ -1126,6 +1156,8 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
     if (s_transform(c, tr) || s_output(c, out))
         return -1;
     if ((v = s_get(c, root, "error_budget")) && s_budget(c, v))
+        return -1;
+    if ((v = s_get(c, root, "s3")) && s_s3(c, v))
         return -1;
     if ((v = s_get(c, root, "pool"))) {
         char pool[NS_JOB_NAME_MAX];
@@ -1163,6 +1195,7 @@ static void s_defaults(ns_job_t *j)
     j->max_reject_fraction = 1.0;
     j->memory_bytes = 256 * S_MIB;
     j->max_attempts = 4;
+    j->s3_path_style = -1;
 }
 
 /* Reports a libyaml error with its position. */
@@ -1287,6 +1320,8 @@ void ns_job_destroy(ns_job_t **jp)
     free(j->output_uri);
     free(j->table);
     free(j->pool);
+    free(j->s3_endpoint);
+    free(j->s3_region);
     free(j);
     *jp = NULL;
 }
@@ -1299,4 +1334,22 @@ int ns_job_out_index(const ns_job_t *j, const char *name)
         if (strcmp(j->out[i].name, name) == 0)
             return i;
     return -1;
+}
+
+int ns_job_apply_storage(const ns_job_t *j, ns_err_t *err)
+{
+    if (!j->s3_endpoint && !j->s3_region && j->s3_path_style < 0)
+        return 0;
+    const char *uris[] = {j->input_uri, j->output_uri};
+    for (int i = 0; i < 2; i++) {
+        if (!uris[i] || strncmp(uris[i], "s3://", 5))
+            continue;
+        char bucket[64];
+        const char *key;
+        if (ns_s3_uri_parse(uris[i], bucket, sizeof bucket, &key, err) ||
+            ns_store_s3_bucket_settings(bucket, j->s3_endpoint, j->s3_region, j->s3_path_style,
+                                        err))
+            return ns_err_prefix(err, "job '%s'", j->name);
+    }
+    return 0;
 }

@@ -107,6 +107,12 @@ typedef struct {
     uint64_t target_file_bytes; /* uncompressed bytes per load file, default 256 MiB */
     int zstd_level;             /* default 3 */
 
+    /* storage: the job's s3: section, overriding the AWS settings of the
+     * environment for the buckets this job names (docs/STORAGE.md) */
+    char *s3_endpoint;          /* NULL: from the environment */
+    char *s3_region;            /* NULL: from the environment */
+    int s3_path_style;          /* -1: from the endpoint; 0 or 1 */
+
     /* operations */
     uint64_t max_rejects;       /* error budget: absolute */
     double max_reject_fraction; /* error budget: of input records */
@@ -128,5 +134,9 @@ void ns_job_destroy(ns_job_t **jp);
 
 /* Index of an output column by name, or -1. */
 int ns_job_out_index(const ns_job_t *j, const char *name);
+/* Gives the S3 backend the job's s3: settings for the buckets of its input
+ * and output URIs (a no-op without an s3: section); -1 with err set when
+ * they conflict with another job's settings for the same bucket. */
+int ns_job_apply_storage(const ns_job_t *j, ns_err_t *err);
 
 #endif

@@ -76,34 +76,21 @@ static char *s_encoded(const char *s, size_t n)
     return b.data ? b.data : strdup("");
 }
 
-static int s_query(const char *q, ns_buf_t *out, ns_err_t *err)
+int ns_sigv4_query(const ns_header_t *params, int n, ns_buf_t *out, ns_err_t *err)
 {
-    if (!q || !*q)
-        return 0;
+    if (n > S_MAX_PARAMS)
+        return ns_errf(err, "sigv4: more than %d query parameters", S_MAX_PARAMS);
     s_pair_t p[S_MAX_PARAMS];
-    int n = 0, rc = 0;
-    const char *at = q;
-    while (*at) {
-        const char *amp = strchr(at, '&');
-        size_t len = amp ? (size_t)(amp - at) : strlen(at);
-        if (len) {
-            if (n == S_MAX_PARAMS) {
-                rc = ns_errf(err, "sigv4: more than %d query parameters", S_MAX_PARAMS);
-                break;
-            }
-            const char *eq = memchr(at, '=', len);
-            size_t nl = eq ? (size_t)(eq - at) : len;
-            p[n].name = s_encoded(at, nl);
-            p[n].value = eq ? s_encoded(eq + 1, len - nl - 1) : strdup("");
-            n++;
-            if (!p[n - 1].name || !p[n - 1].value) {
-                rc = ns_errf(err, "sigv4: out of memory");
-                break;
-            }
-        }
-        if (!amp)
+    int k = 0, rc = 0;
+    for (; k < n; k++) {
+        const char *v = params[k].value ? params[k].value : "";
+        p[k].name = s_encoded(params[k].name, strlen(params[k].name));
+        p[k].value = s_encoded(v, strlen(v));
+        if (!p[k].name || !p[k].value) {
+            k++;
+            rc = ns_errf(err, "sigv4: out of memory");
             break;
-        at = amp + 1;
+        }
     }
     if (!rc) {
         qsort(p, (size_t)n, sizeof *p, s_pair_cmp);
@@ -112,7 +99,7 @@ static int s_query(const char *q, ns_buf_t *out, ns_err_t *err)
         if (rc)
             rc = ns_errf(err, "sigv4: query too long");
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < k; i++) {
         free(p[i].name);
         free(p[i].value);
     }
@@ -176,7 +163,7 @@ static int s_canonical(const ns_sigv4_req_t *r, ns_buf_t *out, ns_buf_t *signed_
     if (ns_buf_appendf(out, "%s\n", r->method) ||
         ns_sigv4_encode(out, r->path, strlen(r->path), true) || ns_buf_append(out, "\n", 1))
         return ns_errf(err, "sigv4: path too long");
-    if (s_query(r->query, out, err))
+    if (ns_sigv4_query(r->params, r->nparams, out, err))
         return -1;
     if (ns_buf_append(out, "\n", 1) || s_headers(r, out, signed_hdrs, err) ||
         ns_buf_appendf(out, "\n%s\n%s", signed_hdrs->data ? signed_hdrs->data : "",

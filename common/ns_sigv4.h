@@ -34,8 +34,9 @@ typedef struct {
 typedef struct {
     const char *method;       /* GET, PUT, ... */
     const char *path;         /* decoded path, e.g. "/bucket/dt=2026-11-24/a b.gz" */
-    const char *query;        /* decoded "name=value&name2" pairs, or NULL; names and
-                                 values are encoded here (so "prefix=pos/" is fine) */
+    const ns_header_t *params; /* query parameters, decoded (encoded here, so a prefix
+                                  "pos/dt=1&2/" is fine); value NULL: no value ("?uploads") */
+    int nparams;
     const ns_header_t *headers; /* headers to sign (host, x-amz-date, x-amz-content-sha256, ...) */
     int nheaders;
     const char *payload_hash; /* hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
@@ -48,6 +49,10 @@ typedef struct {
 
 /* Percent-encodes s into out (appending); keep_slash keeps '/' as is. */
 int ns_sigv4_encode(ns_buf_t *out, const char *s, size_t n, bool keep_slash);
+/* Appends the canonical query string (names and values encoded, sorted,
+ * "name=" for a parameter without a value), which is also what goes into the
+ * request's URL, so the two can never differ. */
+int ns_sigv4_query(const ns_header_t *params, int n, ns_buf_t *out, ns_err_t *err);
 /* The canonical request (for tests and debugging). */
 int ns_sigv4_canonical(const ns_sigv4_req_t *r, ns_buf_t *out, ns_err_t *err);
 /* The Authorization header's value:

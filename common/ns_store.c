@@ -2,7 +2,7 @@
  * ns_store: the generic half of the object-store interface (ns_store.h).
  *
  * Picks a backend from the URI's scheme ("file://" or an absolute path ->
- * the local backend; "s3://" -> S3, not available yet) and forwards to it;
+ * the local backend; "s3://" -> the S3 backend) and forwards to it;
  * readers and writers dispatch through the function pointers in their
  * header. Also the whole-object convenience calls and ns_uri_join.
  *
@@ -28,10 +28,8 @@ static const ns_store_backend_t *s_backend(const char *uri, ns_err_t *err)
     }
     if (uri[0] == '/' || strncmp(uri, "file://", 7) == 0)
         return &ns_store_local_backend;
-    if (strncmp(uri, "s3://", 5) == 0) {
-        ns_errf(err, "cannot access '%s': s3 backend not available yet", uri);
-        return NULL;
-    }
+    if (strncmp(uri, "s3://", 5) == 0)
+        return &ns_store_s3_backend;
     ns_errf(err, "cannot access '%s': unsupported URI (expected file://, an absolute path or s3://)",
             uri);
     return NULL;
@@ -55,10 +53,11 @@ int ns_store_delete(const char *uri, ns_err_t *err)
     return b ? b->del(uri, err) : -1;
 }
 
-ns_reader_t *ns_store_open_read(const char *uri, uint64_t offset, uint64_t length, ns_err_t *err)
+ns_reader_t *ns_store_open_read(const char *uri, uint64_t offset, uint64_t length,
+                                unsigned flags, ns_err_t *err)
 {
     const ns_store_backend_t *b = s_backend(uri, err);
-    return b ? b->open_read(uri, offset, length, err) : NULL;
+    return b ? b->open_read(uri, offset, length, flags, err) : NULL;
 }
 
 ssize_t ns_reader_read(ns_reader_t *r, void *buf, size_t n, ns_err_t *err)
@@ -113,7 +112,7 @@ int ns_store_get(const char *uri, size_t max, char **out, size_t *outlen, ns_err
 {
     *out = NULL;
     *outlen = 0;
-    ns_reader_t *r = ns_store_open_read(uri, 0, UINT64_MAX, err);
+    ns_reader_t *r = ns_store_open_read(uri, 0, UINT64_MAX, 0, err);
     if (!r)
         return -1;
     size_t cap = max < 65536 ? max + 1 : 65536, len = 0;

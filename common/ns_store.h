@@ -5,7 +5,7 @@
  * URIs:
  *   file:///abs/path/key    a local directory used as an object store
  *   /abs/path/key           the same, without the scheme
- *   s3://bucket/key         S3 (backend added by the storage issue)
+ *   s3://bucket/key         S3 or an S3-compatible server (docs/STORAGE.md)
  *
  * Semantics follow S3: an object is written whole and becomes visible only
  * when its writer commits (the local backend writes a hidden temporary file
@@ -55,9 +55,20 @@ int ns_store_head(const char *uri, ns_object_t *out, ns_err_t *err);
 /* Deletes one object; deleting a missing object succeeds (as on S3). */
 int ns_store_delete(const char *uri, ns_err_t *err);
 
+/* Flags of ns_store_open_read. */
+enum {
+    /* The caller reads the range straight through as fast as it can (map
+     * input): the S3 backend keeps several large ranged GETs in flight.
+     * Without it a stream holds little memory (a reduce opens dozens). */
+    NS_READ_AHEAD = 1u << 0,
+};
+
 /* Opens a stream over bytes [offset, offset+length) of uri; length
- * UINT64_MAX means to the end. NULL with err set on failure. */
-ns_reader_t *ns_store_open_read(const char *uri, uint64_t offset, uint64_t length, ns_err_t *err);
+ * UINT64_MAX means to the end; flags: NS_READ_*. A stream is used by the
+ * thread that opened it. NULL with err set on failure ("not found" in the
+ * message for a missing object). */
+ns_reader_t *ns_store_open_read(const char *uri, uint64_t offset, uint64_t length,
+                                unsigned flags, ns_err_t *err);
 /* Reads up to n bytes; returns bytes read, 0 at the end of the range, -1
  * with err set on failure. */
 ssize_t ns_reader_read(ns_reader_t *r, void *buf, size_t n, ns_err_t *err);
@@ -85,13 +96,14 @@ int ns_store_put(const char *uri, const void *data, size_t len, ns_err_t *err);
  * into out (NS_URI_MAX bytes); -1 if too long. */
 int ns_uri_join(char *out, const char *prefix, const char *key);
 
-/* ---- backend interface (for ns_store_local.c and later ns_store_s3.c) ---- */
+/* ---- backend interface (ns_store_local.c, ns_store_s3.c) ---- */
 typedef struct ns_store_backend {
     const char *scheme; /* "file", "s3" */
     long (*list)(const char *prefix, ns_store_list_fn fn, void *arg, ns_err_t *err);
     int (*head)(const char *uri, ns_object_t *out, ns_err_t *err);
     int (*del)(const char *uri, ns_err_t *err);
-    ns_reader_t *(*open_read)(const char *uri, uint64_t off, uint64_t len, ns_err_t *err);
+    ns_reader_t *(*open_read)(const char *uri, uint64_t off, uint64_t len, unsigned flags,
+                              ns_err_t *err);
     ns_writer_t *(*open_write)(const char *uri, ns_err_t *err);
 } ns_store_backend_t;
 
@@ -108,6 +120,15 @@ struct ns_writer {
     uint64_t size;                                /* bytes written so far */
 };
 
+/* S3 settings for one bucket, overriding the environment's (a job's s3:
+ * section): endpoint "https://host[:port]" or NULL, region or NULL,
+ * path_style 0/1, or -1 for "path style if an endpoint is given". Setting
+ * the same bucket again with the same values is a no-op, with different
+ * ones an error (two jobs cannot place one bucket in two places). */
+int ns_store_s3_bucket_settings(const char *bucket, const char *endpoint, const char *region,
+                                int path_style, ns_err_t *err);
+
 extern const ns_store_backend_t ns_store_local_backend;
+extern const ns_store_backend_t ns_store_s3_backend;
 
 #endif

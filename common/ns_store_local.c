@@ -328,7 +328,8 @@ static void s_reader_close(ns_reader_t *base)
     free(r);
 }
 
-static ns_reader_t *s_open_read(const char *uri, uint64_t off, uint64_t len, ns_err_t *err)
+static ns_reader_t *s_open_read(const char *uri, uint64_t off, uint64_t len, unsigned flags,
+                                ns_err_t *err)
 {
     const char *path = s_path(uri, "open", err);
     if (!path)

@@ -309,6 +309,8 @@ static int s_parse_def(s_job_t *j, ns_err_t *err)
         vars[i].value = j->var_values[i];
     }
     j->def = ns_job_parse(j->text, strlen(j->text), j->source, vars, j->nvars, err);
+    if (j->def && ns_job_apply_storage(j->def, err))
+        ns_job_destroy(&j->def);
     return j->def ? 0 : -1;
 }
 

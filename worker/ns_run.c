@@ -228,7 +228,7 @@ ns_run_reader_t *ns_run_reader_open(const char *uri, size_t bufsize, ns_err_t *e
     r->want = bufsize;
     if (s_resize(r, bufsize, err))
         goto fail;
-    ns_reader_t *src = ns_store_open_read(uri, 0, UINT64_MAX, err);
+    ns_reader_t *src = ns_store_open_read(uri, 0, UINT64_MAX, 0, err);
     if (!src)
         goto fail;
     /* runs are our own output: no compression-bomb guard (0), rows are

@@ -157,7 +157,10 @@ static ns_job_t *s_job(const ns_task_t *t, ns_err_t *err)
         vars[i].name = t->var_names[i];
         vars[i].value = t->var_values[i];
     }
-    return ns_job_parse(t->jobdef, strlen(t->jobdef), t->source, vars, t->nvars, err);
+    ns_job_t *j = ns_job_parse(t->jobdef, strlen(t->jobdef), t->source, vars, t->nvars, err);
+    if (j && ns_job_apply_storage(j, err))
+        ns_job_destroy(&j);
+    return j;
 }
 
 /* -------------------------------------------------------------- groups */
@@ -778,7 +781,7 @@ static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns
             stop = in->size;
         len = stop - first;
     }
-    ns_reader_t *raw = ns_store_open_read(in->uri, first, len, err);
+    ns_reader_t *raw = ns_store_open_read(in->uri, first, len, NS_READ_AHEAD, err);
     if (!raw)
         return -1;
     ns_reader_t *src = in->length < 0

@@ -221,6 +221,9 @@ Test(job, defaults)
     cr_expect_str_eq(j->pool, "default");
     cr_expect_eq(j->memory_bytes, 256ull << 20);
     cr_expect_eq(j->max_attempts, 4);
+    cr_expect_null(j->s3_endpoint);
+    cr_expect_null(j->s3_region);
+    cr_expect_eq(j->s3_path_style, -1);
     cr_expect_eq(ns_job_out_index(j, "missing"), -1);
     cr_expect_eq(ns_job_out_index(NULL, "a"), -1);
     ns_job_destroy(&j);
@@ -755,6 +758,23 @@ Test(job, error_operations)
     s_bad(NAME INPUT TRANSFORM OUTPUT "memory: 512KB\n", "14:9", "bad memory '512KB'");
     s_bad(NAME INPUT TRANSFORM OUTPUT "max_attempts: 0\n", "14:15",
           "bad max_attempts '0': out of range 1..100");
+}
+
+Test(job, s3_settings)
+{
+    ns_job_t *j = s_ok(NAME INPUT TRANSFORM OUTPUT
+                       "s3: {endpoint: 'http://{raw}:9000', region: eu-west-1, path_style: false}\n");
+    cr_expect_str_eq(j->s3_endpoint, "http:///data/raw:9000"); /* variables apply */
+    cr_expect_str_eq(j->s3_region, "eu-west-1");
+    cr_expect_eq(j->s3_path_style, 0);
+    ns_err_t err;
+    cr_expect_eq(ns_job_apply_storage(j, &err), 0, "%s", err.msg); /* no s3:// URIs: nothing to do */
+    ns_job_destroy(&j);
+    s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {endpoint: 'ftp://x'}\n", "14:16",
+          "bad s3.endpoint 'ftp://x'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {path_style: maybe}\n", "14:18",
+          "bad s3.path_style 'maybe'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {bucket: x}\n", "14:6", "bucket");
 }
 
 /* ---- bounds ---- */

@@ -1,0 +1,186 @@
+/*
+ * ns_s3xml: element text, blocks and decoding for S3's XML (ns_s3xml.h).
+ *
+ * Workload: one listing page (up to 1,000 keys, a few hundred KB) or one
+ * error document per request; a linear scan per element asked for.
+ */
+#include "ns_s3xml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_find(const char *hay, size_t n, const char *needle, size_t nl)
+{
+    return nl <= n ? memmem(hay, n, needle, nl) : NULL;
+}
+
+/* Opening tag of name at or after from: "<name>" or "<name/>" or
+ * "<name attr...>". Sets *content to the first byte after '>' and *empty. */
+static int s_open(const char *xml, size_t n, size_t from, const char *tag, size_t *content,
+                  int *empty)
+{
+    size_t tl = strlen(tag);
+    size_t at = from;
+    while (at < n) {
+        const char *lt = memchr(xml + at, '<', n - at);
+        if (!lt)
+            return 0;
+        size_t i = (size_t)(lt - xml);
+        if (i + 1 + tl < n && !memcmp(xml + i + 1, tag, tl)) {
+            char c = xml[i + 1 + tl];
+            if (c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                const char *gt = memchr(xml + i, '>', n - i);
+                if (!gt)
+                    return 0;
+                *empty = gt[-1] == '/';
+                *content = (size_t)(gt - xml) + 1;
+                return 1;
+            }
+        }
+        at = i + 1;
+    }
+    return 0;
+}
+
+int ns_xml_block(const char *xml, size_t n, size_t from, const char *tag, size_t *start,
+                 size_t *len)
+{
+    size_t c;
+    int empty;
+    if (!s_open(xml, n, from, tag, &c, &empty))
+        return 0;
+    if (empty) {
+        *start = c;
+        *len = 0;
+        return 1;
+    }
+    char close[80];
+    int cl = snprintf(close, sizeof close, "</%s>", tag);
+    if (cl < 0 || (size_t)cl >= sizeof close)
+        return 0;
+    const char *e = s_find(xml + c, n - c, close, (size_t)cl);
+    if (!e)
+        return 0;
+    *start = c;
+    *len = (size_t)(e - (xml + c));
+    return 1;
+}
+
+/* Appends one UTF-8 encoded code point. */
+static int s_utf8(ns_buf_t *out, unsigned long cp)
+{
+    char u[4];
+    size_t k;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        k = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        k = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        k = 3;
+    } else if (cp < 0x110000) {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        k = 4;
+    } else {
+        return -1;
+    }
+    return ns_buf_append(out, u, k);
+}
+
+int ns_xml_text(const char *xml, size_t n, size_t from, const char *tag, ns_buf_t *out,
+                size_t *next)
+{
+    size_t start, len;
+    if (!ns_xml_block(xml, n, from, tag, &start, &len))
+        return 0;
+    const char *s = xml + start;
+    for (size_t i = 0; i < len;) {
+        if (s[i] != '&') {
+            const char *amp = memchr(s + i, '&', len - i);
+            size_t run = amp ? (size_t)(amp - (s + i)) : len - i;
+            if (ns_buf_append(out, s + i, run))
+                return -1;
+            i += run;
+            continue;
+        }
+        const char *semi = memchr(s + i, ';', len - i);
+        if (!semi || semi - (s + i) > 12)
+            return -1;
+        size_t el = (size_t)(semi - (s + i)) + 1;
+        static const struct {
+            const char *name;
+            char c;
+        } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+        int done = 0;
+        for (size_t e = 0; e < sizeof ents / sizeof ents[0]; e++) {
+            if (strlen(ents[e].name) == el && !memcmp(s + i, ents[e].name, el)) {
+                if (ns_buf_append(out, &ents[e].c, 1))
+                    return -1;
+                done = 1;
+                break;
+            }
+        }
+        if (!done) {
+            if (el < 4 || s[i + 1] != '#')
+                return -1;
+            char num[16];
+            int hex = s[i + 2] == 'x' || s[i + 2] == 'X';
+            size_t d0 = i + 2 + (size_t)hex, dl = (size_t)(semi - (s + d0));
+            if (dl == 0 || dl >= sizeof num)
+                return -1;
+            memcpy(num, s + d0, dl);
+            num[dl] = '\0';
+            char *endp;
+            unsigned long cp = strtoul(num, &endp, hex ? 16 : 10);
+            if (*endp || cp == 0 || s_utf8(out, cp))
+                return -1;
+        }
+        i += el;
+    }
+    if (ns_buf_append(out, "", 0))
+        return -1;
+    if (next)
+        *next = start + len;
+    return 1;
+}
+
+static int s_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long ns_url_decode(char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            if (i + 2 >= n)
+                return -1;
+            int h = s_hexval(s[i + 1]), l = s_hexval(s[i + 2]);
+            if (h < 0 || l < 0)
+                return -1;
+            s[o++] = (char)(h * 16 + l);
+            i += 2;
+        } else {
+            s[o++] = s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    if (o < n)
+        s[o] = '\0';
+    return (long)o;
+}
