@@ -24,6 +24,7 @@ static const char s_usage[] =
     "  cancel JOB             cancel a job\n"
     "data:\n"
     "  gen                    generate raw feeds\n"
+    "  store ls|cat|put|rm    objects in the store (file://, s3://)\n"
     "\n"
     "Read commands take --json. Exit codes: 0 ok, 1 job failed or request refused,\n"
     "2 usage, 3 coordinator unreachable, 4 job cancelled, 5 local error.\n"
@@ -40,7 +41,7 @@ int main(int argc, char **argv)
         {"submit", ns_cmd_submit},           {"status", ns_cmd_status},
         {"list", ns_cmd_list},               {"wait", ns_cmd_wait},
         {"cancel", ns_cmd_cancel},           {"cluster", ns_cmd_cluster},
-        {"gen", ns_cmd_gen},
+        {"gen", ns_cmd_gen},                 {"store", ns_cmd_store},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         fputs(s_usage, argc < 2 ? stderr : stdout);

@@ -53,6 +53,24 @@ int ns_store_delete(const char *uri, ns_err_t *err)
     return b ? b->del(uri, err) : -1;
 }
 
+long ns_store_delete_many(char *const *uris, int n, ns_err_t *err)
+{
+    long failed = 0;
+    ns_err_t e1;
+    for (int i = 0; i < n;) {
+        const ns_store_backend_t *b = s_backend(uris[i], &e1);
+        int k = i + 1;
+        while (b && b->del_many && k < n && s_backend(uris[k], &e1) == b)
+            k++;
+        long f = !b ? 1 : b->del_many ? b->del_many(uris + i, k - i, &e1) : (b->del(uris[i], &e1) ? 1 : 0);
+        if (f && !failed)
+            ns_errf(err, "%s", e1.msg);
+        failed += f < 0 ? k - i : f;
+        i = k;
+    }
+    return failed;
+}
+
 ns_reader_t *ns_store_open_read(const char *uri, uint64_t offset, uint64_t length,
                                 unsigned flags, ns_err_t *err)
 {

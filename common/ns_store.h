@@ -54,6 +54,10 @@ int ns_store_head(const char *uri, ns_object_t *out, ns_err_t *err);
 
 /* Deletes one object; deleting a missing object succeeds (as on S3). */
 int ns_store_delete(const char *uri, ns_err_t *err);
+/* Deletes n objects, in batches where the backend has them (S3's
+ * DeleteObjects takes 1,000 keys a request). Returns how many could not be
+ * deleted (err describes the first), 0 when all are gone. */
+long ns_store_delete_many(char *const *uris, int n, ns_err_t *err);
 
 /* Flags of ns_store_open_read. */
 enum {
@@ -102,6 +106,8 @@ typedef struct ns_store_backend {
     long (*list)(const char *prefix, ns_store_list_fn fn, void *arg, ns_err_t *err);
     int (*head)(const char *uri, ns_object_t *out, ns_err_t *err);
     int (*del)(const char *uri, ns_err_t *err);
+    /* optional: batch delete; returns the number not deleted */
+    long (*del_many)(char *const *uris, int n, ns_err_t *err);
     ns_reader_t *(*open_read)(const char *uri, uint64_t off, uint64_t len, unsigned flags,
                               ns_err_t *err);
     ns_writer_t *(*open_write)(const char *uri, ns_err_t *err);

@@ -42,6 +42,7 @@
 #include "ns_store.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -370,6 +371,7 @@ typedef struct {
     const char *range;        /* "bytes=a-b" or NULL */
     const char *if_match;     /* ETag or NULL */
     const char *content_type; /* or NULL */
+    bool content_md5;         /* send Content-MD5 of the body (DeleteObjects needs it) */
     const void *body;         /* PUT/POST body or NULL */
     size_t body_len;
     size_t resp_max;          /* most response-body bytes kept */
@@ -469,6 +471,14 @@ static int s_start(s_ctx_t *c, s_xfer_t *x, const s_req_t *r, ns_err_t *err)
             S_ADD("Range: %s", r->range);
         if (r->if_match)
             S_ADD("If-Match: \"%s\"", r->if_match);
+        if (r->content_md5) {
+            unsigned char md[EVP_MAX_MD_SIZE];
+            unsigned int mdlen = 0;
+            char b64[64];
+            EVP_Digest(r->body ? r->body : "", r->body_len, md, &mdlen, EVP_md5(), NULL);
+            EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
+            S_ADD("Content-MD5: %s", b64);
+        }
         if (r->content_type)
             S_ADD("Content-Type: %s", r->content_type);
         else
@@ -674,6 +684,105 @@ static int s_del(const char *uri, ns_err_t *err)
         rc = 0;
     s_xfer_free(&x);
     return rc;
+}
+
+/* DeleteObjects, up to 1,000 keys a request; the keys of one bucket. */
+#define S_DELETE_BATCH 1000
+
+static int s_del_batch(s_ctx_t *c, const char *bucket, char *const *uris, int n, int *failed,
+                       ns_err_t *err)
+{
+    ns_buf_t body, k;
+    ns_buf_init(&body, (size_t)n * (NS_URI_MAX * 6 + 40) + 128);
+    ns_buf_init(&k, NS_URI_MAX);
+    int rc = ns_buf_appendf(&body, "<Delete><Quiet>true</Quiet>");
+    for (int i = 0; i < n && !rc; i++) {
+        const char *key = uris[i] + 5 + strlen(bucket) + 1;
+        rc = ns_buf_appendf(&body, "<Object><Key>");
+        for (const char *p = key; *p && !rc; p++) {
+            switch (*p) {
+            case '&': rc = ns_buf_appendf(&body, "&amp;"); break;
+            case '<': rc = ns_buf_appendf(&body, "&lt;"); break;
+            case '>': rc = ns_buf_appendf(&body, "&gt;"); break;
+            case '"': rc = ns_buf_appendf(&body, "&quot;"); break;
+            case '\'': rc = ns_buf_appendf(&body, "&apos;"); break;
+            case '\r': rc = ns_buf_appendf(&body, "&#13;"); break;
+            default: rc = ns_buf_append(&body, p, 1);
+            }
+        }
+        if (!rc)
+            rc = ns_buf_appendf(&body, "</Key></Object>");
+    }
+    if (!rc)
+        rc = ns_buf_appendf(&body, "</Delete>");
+    if (rc) {
+        ns_buf_free(&body);
+        ns_buf_free(&k);
+        return ns_errf(err, "cannot delete from 's3://%s': out of memory", bucket);
+    }
+    s_xfer_t x = {0};
+    ns_header_t q[] = {{"delete", NULL}};
+    s_req_t r = {.method = "POST", .bucket = bucket, .key = "", .params = q, .nparams = 1,
+                 .content_type = "application/xml", .content_md5 = true, .body = body.data,
+                 .body_len = body.len, .resp_max = S_LIST_BODY_MAX};
+    rc = s_call(c, &x, &r, false, err);
+    if (!rc) {
+        /* Quiet mode: the answer lists only the keys that failed */
+        const char *xml = x.body.data ? x.body.data : "";
+        size_t at = 0, bs, bl;
+        while (ns_xml_block(xml, x.body.len, at, "Error", &bs, &bl)) {
+            at = bs + bl;
+            if (!*failed) {
+                ns_buf_reset(&k);
+                ns_xml_text(xml + bs, bl, 0, "Key", &k, NULL);
+                char code[128], msg[256];
+                ns_buf_t b;
+                ns_buf_init(&b, 1024);
+                ns_xml_text(xml + bs, bl, 0, "Code", &b, NULL);
+                snprintf(code, sizeof code, "%s", b.data ? b.data : "");
+                ns_buf_reset(&b);
+                ns_xml_text(xml + bs, bl, 0, "Message", &b, NULL);
+                snprintf(msg, sizeof msg, "%s", b.data ? b.data : "");
+                ns_buf_free(&b);
+                ns_errf(err, "cannot delete 's3://%s/%s': %s: %s", bucket, k.data ? k.data : "?",
+                        code, msg);
+            }
+            (*failed)++;
+        }
+    } else {
+        *failed += n;
+    }
+    s_xfer_free(&x);
+    ns_buf_free(&body);
+    ns_buf_free(&k);
+    return 0;
+}
+
+static long s_del_many(char *const *uris, int n, ns_err_t *err)
+{
+    s_ctx_t *c = s_ctx(err);
+    if (!c)
+        return -1;
+    int failed = 0;
+    for (int i = 0; i < n;) {
+        char bucket[64];
+        const char *key;
+        if (ns_s3_uri_parse(uris[i], bucket, sizeof bucket, &key, err) || !key[0]) {
+            if (!key || !key[0])
+                ns_errf(err, "cannot delete '%s': no key", uris[i]);
+            failed++;
+            i++;
+            continue;
+        }
+        /* a run of keys in the same bucket, at most a batch */
+        int k = i + 1;
+        size_t bl = strlen(bucket);
+        while (k < n && k - i < S_DELETE_BATCH && !strncmp(uris[k], uris[i], 5 + bl + 1))
+            k++;
+        s_del_batch(c, bucket, uris + i, k - i, &failed, err);
+        i = k;
+    }
+    return failed;
 }
 
 static long s_list(const char *prefix, ns_store_list_fn fn, void *arg, ns_err_t *err)
@@ -1085,6 +1194,21 @@ static void s_wabort(ns_writer_t *base)
     s_wfree(w);
 }
 
+/* After CompleteMultipartUpload answered 404 (NoSuchUpload): did an earlier
+ * attempt, whose answer a cut connection lost, complete this very upload?
+ * Then the object has our size and a multipart ETag of our part count. */
+static bool s_completed_before(s_writer_t *w)
+{
+    ns_object_t o;
+    ns_err_t e;
+    if (s_head(w->uri, &o, &e))
+        return false;
+    char suffix[16];
+    int sl = snprintf(suffix, sizeof suffix, "-%d", w->nparts);
+    size_t el = strlen(o.etag);
+    return o.size == w->base.size && el > (size_t)sl && !strcmp(o.etag + el - (size_t)sl, suffix);
+}
+
 static int s_commit(ns_writer_t *base, ns_err_t *err)
 {
     s_writer_t *w = (s_writer_t *)base;
@@ -1115,6 +1239,8 @@ static int s_commit(ns_writer_t *base, ns_err_t *err)
                          .body_len = body.len, .resp_max = S_ERR_BODY_MAX};
             if (!rc)
                 rc = s_call(w->ctx, &x, &r, true, err);
+            if (rc && x.status == 404 && s_completed_before(w))
+                rc = 0; /* an earlier attempt completed it; its answer was lost */
             s_xfer_free(&x);
             ns_buf_free(&body);
             if (!rc)
@@ -1162,6 +1288,7 @@ const ns_store_backend_t ns_store_s3_backend = {
     .list = s_list,
     .head = s_head,
     .del = s_del,
+    .del_many = s_del_many,
     .open_read = s_open_read,
     .open_write = s_open_write,
 };

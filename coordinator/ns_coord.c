@@ -840,15 +840,13 @@ static void s_sweep(s_job_t *j, int keep_outputs)
     ns_err_t err;
     if (ns_store_list(j->prefix, s_sweep_fn, &s, &err) < 0)
         ns_warn("job %s: cannot list '%s' for cleanup: %s", j->id, j->prefix, err.msg);
-    int failed = 0;
-    for (int i = 0; i < s.ndel; i++) {
-        if (ns_store_delete(s.del[i], &err))
-            failed++;
+    long failed = s.ndel ? ns_store_delete_many(s.del, s.ndel, &err) : 0;
+    for (int i = 0; i < s.ndel; i++)
         free(s.del[i]);
-    }
     free(s.del);
-    ns_info("job %s: cleaned up %d objects%s", j->id, s.ndel - failed,
-            failed ? " (some deletes failed)" : "");
+    if (failed)
+        ns_warn("job %s: %ld of %d objects not cleaned up: %s", j->id, failed, s.ndel, err.msg);
+    ns_info("job %s: cleaned up %ld objects", j->id, s.ndel - failed);
 }
 
 static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)

@@ -86,3 +86,33 @@ manifest_content() {
 }
 
 uri_path() { echo "${1#file://}"; }
+
+# ---- S3 (deploy/test starts the test server and exports its settings) ----
+# require_s3: fails unless the S3 test server's settings are in the
+# environment; sets S3_BUCKET and AWS (the AWS CLI, pointed at the server).
+require_s3() {
+  [ -n "${NS_TEST_S3_BUCKET:-}" ] && [ -n "${AWS_ENDPOINT_URL:-}" ] ||
+    fail "needs the S3 test server: run through deploy/test (it exports AWS_ENDPOINT_URL, credentials and NS_TEST_S3_BUCKET)"
+  [ -x /usr/bin/aws ] || fail "needs the AWS CLI (Debian package awscli; deploy/install-deps installs it)"
+  S3_BUCKET=$NS_TEST_S3_BUCKET
+  # Debian's awscli ignores AWS_ENDPOINT_URL: say it on the command line
+  AWS=(/usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" --no-cli-pager)
+}
+
+# start_fault_proxy UPSTREAM_URL ARGS...: starts tests/integration/s3_fault_proxy.py
+# in front of the server; sets PROXY_URL and PROXY_STATS.
+start_fault_proxy() {
+  local up=${1#http://}
+  shift
+  rm -f "$T/proxy.port"
+  PROXY_STATS=$T/proxy.stats
+  python3 "$NS_SRC/tests/integration/s3_fault_proxy.py" --listen-port-file "$T/proxy.port" \
+    --upstream "$up" --stats "$PROXY_STATS" "$@" >>"$T/logs/proxy.log" 2>&1 &
+  WORKER_PIDS+=($!) # stopped with the cluster
+  for _ in $(seq 100); do
+    [ -s "$T/proxy.port" ] && break
+    sleep 0.1
+  done
+  [ -s "$T/proxy.port" ] || fail "the fault proxy did not start: $(tail -5 "$T/logs/proxy.log")"
+  PROXY_URL=http://127.0.0.1:$(cat "$T/proxy.port")
+}

@@ -386,6 +386,20 @@ Test(store, delete)
     s_list_is("del/", 0, NULL, 0);
     /* a directory is not an object */
     cr_assert_eq(ns_store_head(s_uri(uri, "del", 0), &o, &err), -1);
+    /* many at once: missing ones count as deleted, bad URIs as failures */
+    s_put("del/a", "1");
+    s_put("del/b", "2");
+    char a[NS_URI_MAX], b[NS_URI_MAX], m[NS_URI_MAX];
+    s_uri(a, "del/a", 1);
+    s_uri(b, "del/b", 0);
+    s_uri(m, "del/missing", 0);
+    char *many[] = {a, b, m};
+    cr_assert_eq(ns_store_delete_many(many, 3, &err), 0, "%s", err.msg);
+    s_list_is("del/", 0, NULL, 0);
+    char rel[] = "relative/x";
+    char *bad[] = {rel, a};
+    cr_assert_eq(ns_store_delete_many(bad, 2, &err), 1);
+    cr_assert(strstr(err.msg, "relative/x"), "%s", err.msg);
 }
 
 Test(store, etag_changes_with_content)
