@@ -1159,6 +1159,9 @@ static int s_upload_part(s_writer_t *w, ns_err_t *err)
 static int s_write(ns_writer_t *base, const void *buf, size_t n, ns_err_t *err)
 {
     s_writer_t *w = (s_writer_t *)base;
+    if (!pthread_equal(w->ctx->owner, pthread_self()))
+        return ns_errf(err, "cannot write '%s': a stream is used by the thread that opened it",
+                       w->uri);
     if (w->failed)
         return ns_errf(err, "cannot write '%s': write after an earlier error", w->uri);
     const char *p = buf;
