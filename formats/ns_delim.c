@@ -45,6 +45,7 @@
 enum { S_FIELD_START, S_UNQUOTED, S_QUOTED, S_QUOTE_SEEN };
 
 struct ns_delim {
+    ns_recsrc_t base;        /* the generic interface, first */
     ns_reader_t *src;        /* input (borrowed) */
     ns_delim_opts_t o;       /* options, defaults filled in */
     uint64_t start;          /* split start (object offset) */
@@ -184,6 +185,30 @@ void ns_delim_destroy(ns_delim_t **dp)
 uint64_t ns_delim_bytes(const ns_delim_t *d)
 {
     return d ? d->nread : 0;
+}
+
+static int s_src_next(ns_recsrc_t *s, ns_record_t *rec, ns_err_t *err)
+{
+    return ns_delim_next((ns_delim_t *)s, rec, err);
+}
+
+static uint64_t s_src_bytes(const ns_recsrc_t *s)
+{
+    return ns_delim_bytes((const ns_delim_t *)s);
+}
+
+static void s_src_destroy(ns_recsrc_t *s)
+{
+    ns_delim_t *d = (ns_delim_t *)s;
+    ns_delim_destroy(&d);
+}
+
+ns_recsrc_t *ns_delim_recsrc(ns_delim_t *d)
+{
+    d->base.next = s_src_next;
+    d->base.bytes = s_src_bytes;
+    d->base.destroy = s_src_destroy;
+    return &d->base;
 }
 
 /* Reads more input after the unconsumed bytes, first moving them to the
@@ -386,13 +411,13 @@ static int s_grow_fields(ns_delim_t *d)
 }
 
 /* Hands out the reject reason (a constant, or d->reason); returns
- * NS_DELIM_REJECT. */
+ * NS_REC_REJECT. */
 static int s_reject(ns_record_t *rec, const char *why)
 {
     rec->reject = why;
     rec->fields = NULL;
     rec->nfields = 0;
-    return NS_DELIM_REJECT;
+    return NS_REC_REJECT;
 }
 
 static int s_too_many_fields(ns_delim_t *d, ns_record_t *rec)
@@ -431,7 +456,7 @@ static int s_split_plain(ns_delim_t *d, const char *p, size_t n, ns_record_t *re
     }
     rec->fields = d->fields;
     rec->nfields = nf;
-    return NS_DELIM_RECORD;
+    return NS_REC_RECORD;
 }
 
 /* Splits p[0..n) undoing quotes and escapes. With has_lf, a CR as the last
@@ -525,7 +550,7 @@ static int s_split_quoted(ns_delim_t *d, const char *p, size_t n, bool has_lf, n
     }
     rec->fields = d->fields;
     rec->nfields = nf;
-    return NS_DELIM_RECORD;
+    return NS_REC_RECORD;
 }
 
 int ns_delim_next(ns_delim_t *d, ns_record_t *rec, ns_err_t *err)
@@ -539,7 +564,7 @@ int ns_delim_next(ns_delim_t *d, ns_record_t *rec, ns_err_t *err)
     if (d->failed)
         return ns_errf(err, "delimited reader: read after an earlier error");
     if (d->done)
-        return NS_DELIM_END;
+        return NS_REC_END;
     if (!d->started) {
         d->started = true;
         int r = s_begin(d, err);
@@ -604,7 +629,7 @@ int ns_delim_next(ns_delim_t *d, ns_record_t *rec, ns_err_t *err)
     return r;
 end:
     d->done = true;
-    return NS_DELIM_END;
+    return NS_REC_END;
 fail:
     d->failed = true;
     return -1;

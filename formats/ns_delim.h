@@ -24,6 +24,8 @@
  * fields is a reject (the reader skips to the next line end and goes on); an
  * unterminated quote at the end of input is a reject.
  *
+ * Implements ns_recsrc_t (ns_records.h) through ns_delim_recsrc().
+ *
  * Workload: tens of MB/s to GB/s of small records (100-300 bytes); the hot
  * path is a memchr/loop over a large input buffer with no per-field
  * allocation. Fields point into the reader's buffer, or into a scratch
@@ -33,6 +35,7 @@
 #define NS_DELIM_H
 
 #include "ns_err.h"
+#include "ns_records.h"
 #include "ns_store.h"
 
 #include <stdbool.h>
@@ -50,22 +53,6 @@ typedef struct {
     int max_fields;       /* default 256 when 0 */
 } ns_delim_opts_t;
 
-typedef struct {
-    const char *p; /* field bytes (not NUL-terminated) */
-    uint32_t len;  /* field length */
-} ns_field_t;
-
-typedef struct {
-    ns_field_t *fields; /* nfields fields, valid until the next call */
-    int nfields;
-    uint64_t offset;    /* object offset of the record's first byte */
-    const char *raw;    /* the raw record bytes (possibly cut at max_record) */
-    size_t raw_len;
-    const char *reject; /* for NS_DELIM_REJECT: the reason ("line longer than 1048576 bytes") */
-} ns_record_t;
-
-enum { NS_DELIM_END = 0, NS_DELIM_RECORD = 1, NS_DELIM_REJECT = 2 };
-
 typedef struct ns_delim ns_delim_t;
 
 /* Sets the defaults: '|' delimiter, no quote, no escape, one header line. */
@@ -75,12 +62,14 @@ void ns_delim_opts_default(ns_delim_opts_t *o);
  * the split is [start, end) (end = UINT64_MAX for a whole object). */
 ns_delim_t *ns_delim_new(ns_reader_t *src, const ns_delim_opts_t *opts, uint64_t first_byte,
                          uint64_t start, uint64_t end, ns_err_t *err);
-/* NS_DELIM_RECORD with rec filled, NS_DELIM_REJECT with rec->reject and
+/* NS_REC_RECORD with rec filled, NS_REC_REJECT with rec->reject and
  * rec->offset set (the caller writes a reject record and calls again),
- * NS_DELIM_END, or -1 on an I/O error (err set). */
+ * NS_REC_END, or -1 on an I/O error (err set). */
 int ns_delim_next(ns_delim_t *d, ns_record_t *rec, ns_err_t *err);
 /* Bytes consumed from src so far. */
 uint64_t ns_delim_bytes(const ns_delim_t *d);
 void ns_delim_destroy(ns_delim_t **dp);
+/* The reader as an ns_recsrc_t (ns_records.h); its destroy frees d. */
+ns_recsrc_t *ns_delim_recsrc(ns_delim_t *d);
 
 #endif

@@ -768,6 +768,32 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
     return ns_sorter_add(m->sorter, part, (const uint8_t *)m->row.data, m->row.len, err);
 }
 
+/* The record reader for the job's input format over src (a decompressed
+ * stream whose first byte is object offset first; the split is
+ * [start, end)). */
+static ns_recsrc_t *s_open_records(const ns_job_t *j, ns_reader_t *src, uint64_t first,
+                                   uint64_t start, uint64_t end, ns_err_t *err)
+{
+    switch (j->format) {
+    case NS_FORMAT_DELIMITED: {
+        ns_delim_opts_t o;
+        ns_delim_opts_default(&o);
+        o.delimiter = j->delimiter;
+        o.quote = j->quote;
+        o.escape = j->escape;
+        o.quoted_newlines = j->quoted_newlines;
+        o.skip_lines = j->skip_lines;
+        o.header_lines = j->header_lines;
+        o.max_record = j->max_record;
+        o.max_fields = NS_MAX_COLUMNS;
+        ns_delim_t *d = ns_delim_new(src, &o, first, start, end, err);
+        return d ? ns_delim_recsrc(d) : NULL;
+    }
+    }
+    ns_errf(err, "job '%s': input format %d has no reader", j->name, (int)j->format);
+    return NULL;
+}
+
 static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns_err_t *err)
 {
     const ns_job_t *j = m->job;
@@ -790,17 +816,7 @@ static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns
                            : ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
     if (!src) /* the codec reader owned raw and closed it */
         return -1;
-    ns_delim_opts_t o;
-    ns_delim_opts_default(&o);
-    o.delimiter = j->delimiter;
-    o.quote = j->quote;
-    o.escape = j->escape;
-    o.quoted_newlines = j->quoted_newlines;
-    o.skip_lines = j->skip_lines;
-    o.header_lines = j->header_lines;
-    o.max_record = j->max_record;
-    o.max_fields = NS_MAX_COLUMNS;
-    ns_delim_t *d = ns_delim_new(src, &o, first, start, end, err);
+    ns_recsrc_t *d = s_open_records(j, src, first, start, end, err);
     if (!d) {
         ns_reader_close(&src);
         return -1;
@@ -808,15 +824,15 @@ static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns
     int rc = 0;
     ns_record_t rec;
     for (;;) {
-        int r = ns_delim_next(d, &rec, err);
-        if (r == NS_DELIM_END)
+        int r = d->next(d, &rec, err);
+        if (r == NS_REC_END)
             break;
         if (r < 0) {
             ns_err_prefix(err, "cannot read '%s'", in->uri);
             rc = -1;
             break;
         }
-        if (r == NS_DELIM_REJECT) {
+        if (r == NS_REC_REJECT) {
             m->c.rows_in++;
             if (s_reject(m, in->uri, rec.offset, rec.reject, rec.raw, rec.raw_len, err)) {
                 rc = -1;
@@ -833,11 +849,11 @@ static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns
                 rc = ns_errf(err, "cancelled");
                 break;
             }
-            uint64_t done = in->codec ? 0 : ns_delim_bytes(d);
+            uint64_t done = in->codec ? 0 : d->bytes(d);
             s_progress(m, bytes_base, done);
         }
     }
-    ns_delim_destroy(&d);
+    d->destroy(d);
     ns_reader_close(&src);
     return rc;
 }

@@ -44,7 +44,7 @@ static char *s_render(const ns_record_t *rec, int kind)
     char *s = malloc(cap);
     cr_assert(s);
     int k;
-    if (kind == NS_DELIM_RECORD) {
+    if (kind == NS_REC_RECORD) {
         k = snprintf(s, cap, "%llu:R:%d:", (unsigned long long)rec->offset, rec->nfields);
         for (int i = 0; i < rec->nfields; i++) {
             if (i)
@@ -76,16 +76,16 @@ static void s_read_split(const char *data, size_t len, const ns_delim_opts_t *o,
     uint64_t last = 0;
     bool any = false;
     while ((r = ns_delim_next(d, &rec, &err)) > 0) {
-        cr_assert(r == NS_DELIM_RECORD || r == NS_DELIM_REJECT);
-        if (r == NS_DELIM_REJECT)
+        cr_assert(r == NS_REC_RECORD || r == NS_REC_REJECT);
+        if (r == NS_REC_REJECT)
             cr_assert(rec.reject && rec.reject[0]);
         cr_assert(!any || rec.offset > last, "offsets go backwards");
         any = true;
         last = rec.offset;
         s_list_add(out, s_render(&rec, r));
     }
-    cr_assert_eq(r, NS_DELIM_END, "%s", err.msg);
-    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_DELIM_END); /* stays at the end */
+    cr_assert_eq(r, NS_REC_END, "%s", err.msg);
+    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_END); /* stays at the end */
     cr_assert_leq(ns_delim_bytes(d), len - from);
     ns_delim_destroy(&d);
     cr_assert_null(d);
@@ -328,7 +328,7 @@ Test(delim, unchanged_fields_point_into_the_record)
     ns_delim_t *d = ns_delim_new(src, &o, 0, 0, UINT64_MAX, &err);
     cr_assert(d);
     ns_record_t rec;
-    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_DELIM_RECORD);
+    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_RECORD);
     cr_assert_eq(rec.nfields, 3);
     cr_assert_eq(rec.raw_len, strlen(data) - 1);
     cr_assert(memcmp(rec.raw, data, rec.raw_len) == 0);
@@ -337,7 +337,7 @@ Test(delim, unchanged_fields_point_into_the_record)
     cr_assert(rec.fields[0].p < rec.raw || rec.fields[0].p >= rec.raw + rec.raw_len);
     cr_assert_eq(rec.fields[2].len, 3);
     cr_assert(memcmp(rec.fields[2].p, "x,y", 3) == 0);
-    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_DELIM_END);
+    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_END);
     ns_delim_destroy(&d);
     ns_reader_close(&src);
 }
@@ -485,8 +485,8 @@ Test(delim, io_error)
     ns_delim_t *d = ns_delim_new(src, &o, 0, 0, UINT64_MAX, &err);
     cr_assert(d);
     ns_record_t rec;
-    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_DELIM_RECORD);
-    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_DELIM_RECORD);
+    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_RECORD);
+    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_RECORD);
     cr_assert_eq(ns_delim_next(d, &rec, &err), -1);
     cr_assert(strstr(err.msg, "injected failure"), "%s", err.msg);
     cr_assert_eq(ns_delim_next(d, &rec, &err), -1);
@@ -530,7 +530,7 @@ Test(delim, many_records_across_buffer_refills)
     ns_record_t rec;
     size_t i = 0;
     int r;
-    while ((r = ns_delim_next(d, &rec, &err)) == NS_DELIM_RECORD) {
+    while ((r = ns_delim_next(d, &rec, &err)) == NS_REC_RECORD) {
         cr_assert_lt(i, n);
         cr_assert_eq(rec.offset, offs[i]);
         cr_assert_eq(rec.nfields, 4);
@@ -541,7 +541,7 @@ Test(delim, many_records_across_buffer_refills)
         cr_assert_eq(rec.fields[3].len, 1);
         i++;
     }
-    cr_assert_eq(r, NS_DELIM_END, "%s", err.msg);
+    cr_assert_eq(r, NS_REC_END, "%s", err.msg);
     cr_assert_eq(i, n);
     cr_assert_eq(ns_delim_bytes(d), len);
     ns_delim_destroy(&d);
