@@ -599,7 +599,8 @@ static int s_input_columns(s_ctx_t *c, const yaml_node_t *n)
     j->in = calloc((size_t)count, sizeof *j->in);
     if (!j->in)
         return s_fail(c, n, "out of memory");
-    static const char *const keys[] = {"name", "type", NULL};
+    static const char *const keys[] = {"name", "type", "number", "path", NULL};
+    static const char *const nums[] = {"plain", "grouped", "money", NULL};
     for (int i = 0; i < count; i++) {
         const yaml_node_t *item = s_node(c, n->data.sequence.items.start[i]);
         char what[64];
@@ -610,18 +611,37 @@ static int s_input_columns(s_ctx_t *c, const yaml_node_t *n)
             return -1;
         if (s_in_index(j, j->in[i].name, strlen(j->in[i].name)) >= 0)
             return s_fail(c, nn, "duplicate input column '%s'", j->in[i].name);
+        j->nin = i + 1;
         if (s_type(c, tn, what, &j->in[i].type))
             return -1;
-        j->nin = i + 1;
+        yaml_node_t *v;
+        int k;
+        if ((v = s_get(c, item, "number"))) {
+            if (s_enum(c, v, "number", nums, &k))
+                return -1;
+            if (k && j->in[i].type.type != NS_T_INT && j->in[i].type.type != NS_T_DECIMAL)
+                return s_fail(c, v, "number: %s applies to int and decimal columns only", nums[k]);
+            j->in[i].number = (ns_numfmt_t)k;
+        }
+        if ((v = s_get(c, item, "path"))) {
+            const char *ps = NULL;
+            size_t pl = 0;
+            if (j->format == NS_FORMAT_DELIMITED)
+                return s_fail(c, v, "path applies to json and edi inputs (columns of delimited "
+                                    "input are taken in file order)");
+            if (s_nonempty(c, v, "path", &ps, &pl) || s_strdup(c, v, ps, pl, &j->in[i].path))
+                return -1;
+        }
     }
     return 0;
 }
 
 static int s_input(s_ctx_t *c, const yaml_node_t *n)
 {
-    static const char *const keys[] = {"uri",         "format",          "delimiter",  "quote",
-                                       "escape",      "quoted_newlines", "skip_lines", "header",
-                                       "compression", "split_size",      "max_record", "columns",
+    static const char *const keys[] = {"uri",         "format",          "delimiter",    "quote",
+                                       "escape",      "quoted_newlines", "skip_lines",   "header",
+                                       "compression", "split_size",      "max_record",   "columns",
+                                       "encoding",    "trim",            "concatenated", "explode",
                                        NULL};
     ns_job_t *j = c->job;
     yaml_node_t *v, *u, *cols;
@@ -629,9 +649,42 @@ static int s_input(s_ctx_t *c, const yaml_node_t *n)
         s_need(c, n, "columns", "input", &cols) || s_uri(c, u, "input.uri", &j->input_uri))
         return -1;
     int k;
-    static const char *const formats[] = {"delimited", NULL};
-    if ((v = s_get(c, n, "format")) && s_enum(c, v, "input.format", formats, &k))
+    static const char *const formats[] = {"delimited", "json", "edi", NULL};
+    if ((v = s_get(c, n, "format"))) {
+        if (s_enum(c, v, "input.format", formats, &k))
+            return -1;
+        j->format = (ns_format_kind_t)(k + 1);
+    }
+    static const char *const encs[] = {"utf-8", "utf-16", NULL};
+    if ((v = s_get(c, n, "encoding"))) {
+        if (s_enum(c, v, "input.encoding", encs, &k))
+            return -1;
+        j->encoding = (ns_encoding_t)k;
+    }
+    if ((v = s_get(c, n, "trim")) && s_bool(c, v, "input.trim", &j->trim))
         return -1;
+    if ((v = s_get(c, n, "concatenated"))) {
+        if (j->format != NS_FORMAT_JSON)
+            return s_fail(c, v, "input.concatenated applies to json input only");
+        if (s_bool(c, v, "input.concatenated", &j->concatenated))
+            return -1;
+    }
+    if ((v = s_get(c, n, "explode"))) {
+        const char *es = NULL;
+        size_t el = 0;
+        if (j->format != NS_FORMAT_JSON)
+            return s_fail(c, v, "input.explode applies to json input only");
+        if (s_nonempty(c, v, "input.explode", &es, &el) || s_strdup(c, v, es, el, &j->explode))
+            return -1;
+    }
+    if (j->format != NS_FORMAT_DELIMITED) {
+        static const char *const dkeys[] = {"delimiter", "quote", "escape", "quoted_newlines",
+                                            "skip_lines", "header", "trim", NULL};
+        for (int d = 0; dkeys[d]; d++)
+            if ((v = s_get(c, n, dkeys[d])))
+                return s_fail(c, v, "input.%s applies to delimited input only", dkeys[d]);
+        j->header_lines = 0;
+    }
     int delim = j->delimiter;
     if ((v = s_get(c, n, "delimiter")) && s_char(c, v, "input.delimiter", false, &delim))
         return -1;
@@ -652,7 +705,7 @@ static int s_input(s_ctx_t *c, const yaml_node_t *n)
     if ((v = s_get(c, n, "skip_lines")) &&
         s_int32(c, v, "input.skip_lines", 0, 1000, &j->skip_lines))
         return -1;
-    bool header = true;
+    bool header = j->header_lines > 0;
     if ((v = s_get(c, n, "header")) && s_bool(c, v, "input.header", &header))
         return -1;
     j->header_lines = header ? 1 : 0;
@@ -1308,7 +1361,10 @@ void ns_job_destroy(ns_job_t **jp)
     free(j->source);
     free(j->input_uri);
     free(j->compression);
+    for (int i = 0; j->in && i < j->nin; i++)
+        free(j->in[i].path);
     free(j->in);
+    free(j->explode);
     for (int i = 0; i < j->nfilter; i++)
         for (int k = 0; k < NS_JOB_MAX_VALUES; k++)
             free(j->filter[i].values[k]);
@@ -1352,4 +1408,19 @@ int ns_job_apply_storage(const ns_job_t *j, ns_err_t *err)
             return ns_err_prefix(err, "job '%s'", j->name);
     }
     return 0;
+}
+
+bool ns_job_splittable(const ns_job_t *j)
+{
+    if (j->encoding != NS_ENC_UTF8)
+        return false;
+    switch (j->format) {
+    case NS_FORMAT_DELIMITED:
+        return j->quote < 0 || !j->quoted_newlines;
+    case NS_FORMAT_JSON:
+        return !j->concatenated;
+    case NS_FORMAT_EDI:
+        return false;
+    }
+    return false;
 }

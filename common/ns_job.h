@@ -27,7 +27,11 @@
 #define NS_JOB_MAX_ARGS 4
 #define NS_JOB_MAX_VALUES 32
 
-typedef enum { NS_FORMAT_DELIMITED = 1 } ns_format_kind_t;
+typedef enum { NS_FORMAT_DELIMITED = 1, NS_FORMAT_JSON, NS_FORMAT_EDI } ns_format_kind_t;
+typedef enum { NS_ENC_UTF8 = 0, NS_ENC_UTF16 } ns_encoding_t;
+/* How an int or decimal column's text is written: 1234.50; 1,234.50;
+ * -$1,234.50 or ($1,234.50) */
+typedef enum { NS_NUM_PLAIN = 0, NS_NUM_GROUPED, NS_NUM_MONEY } ns_numfmt_t;
 
 typedef enum {
     NS_FN_COLUMN = 1, /* the input column args[0] (cast to the output type) */
@@ -43,6 +47,9 @@ typedef enum { NS_OP_EQ = 1, NS_OP_NE, NS_OP_IN, NS_OP_NOT_IN, NS_OP_NULL, NS_OP
 typedef struct {
     char name[NS_JOB_NAME_MAX]; /* input column name */
     ns_coltype_t type;          /* type the text is parsed into */
+    ns_numfmt_t number;         /* int/decimal text format */
+    char *path;                 /* json: path of the value ("customer.id"); edi: field name;
+                                   NULL: the column name (owned) */
 } ns_incol_t;
 
 typedef struct {
@@ -71,6 +78,10 @@ typedef struct {
     /* input */
     char *input_uri;            /* prefix, variables substituted */
     ns_format_kind_t format;
+    ns_encoding_t encoding;     /* text encoding; UTF-16 objects are never split */
+    bool trim;                  /* delimited: strip blanks around every field (padded files) */
+    bool concatenated;          /* json: values may follow each other without a newline */
+    char *explode;              /* json: array path giving one record per element, or NULL */
     char delimiter;
     int quote, escape;          /* -1: none */
     bool quoted_newlines;
@@ -134,6 +145,9 @@ void ns_job_destroy(ns_job_t **jp);
 
 /* Index of an output column by name, or -1. */
 int ns_job_out_index(const ns_job_t *j, const char *name);
+/* Whether an uncompressed object of this job's input may be read in byte
+ * ranges (line-oriented, UTF-8, no quoted line ends). */
+bool ns_job_splittable(const ns_job_t *j);
 /* Gives the S3 backend the job's s3: settings for the buckets of its input
  * and output URIs (a no-op without an s3: section); -1 with err set when
  * they conflict with another job's settings for the same bucket. */

@@ -1612,7 +1612,7 @@ static void s_on_submit(s_coord_t *c, const uint8_t *rid, size_t ridlen, const n
         ns_errf(&err, "no input objects under '%s'", j->def->input_uri);
         goto fail;
     }
-    bool splittable = j->def->quote < 0 || !j->def->quoted_newlines;
+    bool splittable = ns_job_splittable(j->def);
     if (ns_plan_maps(l.objs, l.n, j->def->split_bytes, splittable, j->def->compression, &maps,
                      &nmaps, &err))
         goto fail;

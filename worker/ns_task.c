@@ -11,6 +11,7 @@
 
 #include "ns_codec.h"
 #include "ns_delim.h"
+#include "ns_utf16.h"
 #include "ns_job.h"
 #include "ns_loadfile.h"
 #include "ns_log.h"
@@ -653,13 +654,85 @@ static int s_eval(s_map_t *m, int k, ns_err_t *why)
     return 0;
 }
 
-static int s_type_value(const ns_coltype_t *t, const char *s, size_t n, ns_value_t *v,
-                        ns_err_t *why)
+/* Rewrites a grouped or money number ("12,480", "-$1,059.00", "($59.00)",
+ * "EUR 12.50") as plain text ("-1059.00") into out (cap bytes); -1 with
+ * why set when the text is not such a number. */
+static int s_plain_number(ns_numfmt_t f, const char *s, size_t n, char *out, size_t cap,
+                          size_t *outn, ns_err_t *why)
+{
+    size_t i = 0, e = n, o = 0;
+    bool neg = false;
+    while (i < e && s[i] == ' ')
+        i++;
+    while (e > i && s[e - 1] == ' ')
+        e--;
+    if (f == NS_NUM_MONEY) {
+        if (i < e && s[i] == '(' && e - i >= 2 && s[e - 1] == ')') {
+            neg = true;
+            i++;
+            e--;
+        }
+        for (int pass = 0; pass < 2; pass++) { /* sign and currency, in either order */
+            if (i < e && (s[i] == '-' || s[i] == '+')) {
+                neg ^= s[i] == '-';
+                i++;
+            } else if (i < e && s[i] == '$') {
+                i++;
+            } else if (e - i >= 2 && (unsigned char)s[i] == 0xC2 &&
+                       ((unsigned char)s[i + 1] == 0xA3 || (unsigned char)s[i + 1] == 0xA5)) {
+                i += 2; /* £ ¥ */
+            } else if (e - i >= 3 && !memcmp(s + i, "\xE2\x82\xAC", 3)) {
+                i += 3; /* € */
+            } else if (e - i >= 4 && isupper((unsigned char)s[i]) && isupper((unsigned char)s[i + 1]) &&
+                       isupper((unsigned char)s[i + 2]) && s[i + 3] == ' ') {
+                i += 4; /* "USD " */
+            }
+        }
+    }
+    if (neg)
+        out[o++] = '-';
+    int digits_since_comma = -1; /* -1: no comma seen in this run */
+    bool any = false;
+    for (; i < e; i++) {
+        char ch = s[i];
+        if (ch == ',') {
+            if (!any || digits_since_comma == 0 || (digits_since_comma > 0 && digits_since_comma != 3))
+                return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
+            digits_since_comma = 0;
+            continue;
+        }
+        if (ch == '.' && digits_since_comma >= 0 && digits_since_comma != 3)
+            return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
+        if (ch == '.')
+            digits_since_comma = -2; /* fraction: no more separators */
+        else if (ch >= '0' && ch <= '9') {
+            any = true;
+            if (digits_since_comma >= 0)
+                digits_since_comma++;
+        }
+        if (o + 1 >= cap)
+            return ns_errf(why, "number too long: '%.*s'", (int)(n < 40 ? n : 40), s);
+        out[o++] = ch;
+    }
+    if (digits_since_comma > 0 && digits_since_comma != 3)
+        return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
+    *outn = o;
+    return 0;
+}
+
+static int s_type_value(const ns_coltype_t *t, ns_numfmt_t num, const char *s, size_t n,
+                        ns_value_t *v, ns_err_t *why)
 {
     memset(v, 0, sizeof *v);
     if (n == 0) {
         v->null = true;
         return 0;
+    }
+    char plain[64];
+    if (num != NS_NUM_PLAIN && (t->type == NS_T_INT || t->type == NS_T_DECIMAL)) {
+        if (s_plain_number(num, s, n, plain, sizeof plain, &n, why))
+            return -1;
+        s = plain;
     }
     switch (t->type) {
     case NS_T_STRING:
@@ -732,12 +805,22 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
         snprintf(why.msg, sizeof why.msg, "expected %d fields, found %d", j->nin, rec->nfields);
         return s_reject(m, in->uri, rec->offset, why.msg, rec->raw, rec->raw_len, err);
     }
+    if (j->trim) /* padded fields (LAUS): the blanks are not part of the value */
+        for (int i = 0; i < rec->nfields; i++) {
+            ns_field_t *f = &rec->fields[i];
+            while (f->len && (f->p[0] == ' ' || f->p[0] == '\t')) {
+                f->p++;
+                f->len--;
+            }
+            while (f->len && (f->p[f->len - 1] == ' ' || f->p[f->len - 1] == '\t'))
+                f->len--;
+        }
     if (!s_filter_ok(m, rec)) {
         m->c.filtered++;
         return 0;
     }
     for (int i = 0; i < j->nin; i++) {
-        if (s_type_value(&j->in[i].type, rec->fields[i].p, rec->fields[i].len, &m->in[i], &why)) {
+        if (s_type_value(&j->in[i].type, j->in[i].number, rec->fields[i].p, rec->fields[i].len, &m->in[i], &why)) {
             char reason[NS_ERR_MAX + 128];
             snprintf(reason, sizeof reason, "column '%s': %s", j->in[i].name, why.msg);
             return s_reject(m, in->uri, rec->offset, reason, rec->raw, rec->raw_len, err);
@@ -789,6 +872,9 @@ static ns_recsrc_t *s_open_records(const ns_job_t *j, ns_reader_t *src, uint64_t
         ns_delim_t *d = ns_delim_new(src, &o, first, start, end, err);
         return d ? ns_delim_recsrc(d) : NULL;
     }
+    case NS_FORMAT_JSON:
+    case NS_FORMAT_EDI:
+        break;
     }
     ns_errf(err, "job '%s': input format %d has no reader", j->name, (int)j->format);
     return NULL;
@@ -815,6 +901,8 @@ static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns
                                                    in->uri, err)
                            : ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
     if (!src) /* the codec reader owned raw and closed it */
+        return -1;
+    if (j->encoding == NS_ENC_UTF16 && !(src = ns_utf16_reader(src, err)))
         return -1;
     ns_recsrc_t *d = s_open_records(j, src, first, start, end, err);
     if (!d) {
@@ -924,7 +1012,7 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
         if (job->out[k].fn == NS_FN_CONST) {
             ns_err_t why;
             const char *v = job->out[k].value ? job->out[k].value : "";
-            if (s_type_value(&job->out_types[k], v, strlen(v), &m.consts[k], &why)) {
+            if (s_type_value(&job->out_types[k], NS_NUM_PLAIN, v, strlen(v), &m.consts[k], &why)) {
                 ns_errf(err, "constant of column '%s': %s", job->out[k].name, why.msg);
                 goto out;
             }

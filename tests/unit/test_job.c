@@ -566,9 +566,9 @@ Test(job, error_input)
             OUTPUT,
         "4:16", "expected one of auto, none, gzip, zstd");
     s_bad(NAME
-          "input:\n  uri: /r/\n  format: json\n  columns: [{name: a, type: string}]\n" TRANSFORM
+          "input:\n  uri: /r/\n  format: xml\n  columns: [{name: a, type: string}]\n" TRANSFORM
               OUTPUT,
-          "4:11", "bad input.format 'json'");
+          "4:11", "bad input.format 'xml'");
     s_bad(NAME
           "input:\n  uri: /r/\n  skip_lines: -1\n  columns: [{name: a, type: string}]\n" TRANSFORM
               OUTPUT,
@@ -775,6 +775,54 @@ Test(job, s3_settings)
     s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {path_style: maybe}\n", "14:18",
           "bad s3.path_style 'maybe'");
     s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {bucket: x}\n", "14:6", "bucket");
+}
+
+Test(job, input_formats_and_options)
+{
+    ns_job_t *j = s_ok(NAME
+                       "input:\n"
+                       "  uri: /raw/\n"
+                       "  encoding: utf-16\n"
+                       "  trim: true\n"
+                       "  columns:\n"
+                       "    - {name: a, type: string}\n"
+                       "    - {name: n, type: 'decimal(12,2)', number: money}\n" TRANSFORM OUTPUT);
+    cr_expect_eq(j->format, NS_FORMAT_DELIMITED);
+    cr_expect_eq(j->encoding, NS_ENC_UTF16);
+    cr_expect(j->trim);
+    cr_expect_eq(j->in[1].number, NS_NUM_MONEY);
+    cr_expect_eq(j->in[0].number, NS_NUM_PLAIN);
+    cr_expect_not(ns_job_splittable(j), "UTF-16 input is read whole");
+    ns_job_destroy(&j);
+    j = s_ok(NAME
+             "input:\n"
+             "  uri: /raw/\n"
+             "  format: json\n"
+             "  concatenated: true\n"
+             "  explode: line_items\n"
+             "  columns:\n"
+             "    - {name: a, type: string, path: customer.id}\n"
+             "    - {name: n, type: int, path: 'line_items[].quantity'}\n" TRANSFORM OUTPUT);
+    cr_expect_eq(j->format, NS_FORMAT_JSON);
+    cr_expect(j->concatenated);
+    cr_expect_str_eq(j->explode, "line_items");
+    cr_expect_str_eq(j->in[0].path, "customer.id");
+    cr_expect_eq(j->header_lines, 0);
+    cr_expect_not(ns_job_splittable(j));
+    ns_job_destroy(&j);
+    j = s_ok(NAME INPUT TRANSFORM OUTPUT);
+    cr_expect(ns_job_splittable(j));
+    ns_job_destroy(&j);
+    s_bad(NAME "input:\n  uri: /raw/\n  encoding: latin1\n  columns: [{name: a, type: string}]\n"
+               TRANSFORM OUTPUT, "4:13", "input.encoding");
+    s_bad(NAME "input:\n  uri: /raw/\n  columns: [{name: a, type: string, number: money}]\n"
+               TRANSFORM OUTPUT, "4:45", "applies to int and decimal columns only");
+    s_bad(NAME "input:\n  uri: /raw/\n  columns: [{name: a, type: string, path: x}]\n"
+               TRANSFORM OUTPUT, "4:43", "path applies to json and edi inputs");
+    s_bad(NAME "input:\n  uri: /raw/\n  concatenated: true\n  columns: [{name: a, type: string}]\n"
+               TRANSFORM OUTPUT, "4:17", "applies to json input only");
+    s_bad(NAME "input:\n  uri: /raw/\n  format: edi\n  delimiter: ','\n  columns: [{name: a, type: string}]\n"
+               TRANSFORM OUTPUT, "5:14", "input.delimiter applies to delimited input only");
 }
 
 /* ---- bounds ---- */
