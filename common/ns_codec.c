@@ -49,6 +49,17 @@ ns_codec_t ns_codec_from_name(const char *uri)
     return NS_CODEC_NONE;
 }
 
+ns_codec_t ns_codec_for(const char *uri, const char *compression)
+{
+    if (!compression || !strcmp(compression, "auto"))
+        return ns_codec_from_name(uri);
+    if (!strcmp(compression, "gzip"))
+        return NS_CODEC_GZIP;
+    if (!strcmp(compression, "zstd"))
+        return NS_CODEC_ZSTD;
+    return NS_CODEC_NONE;
+}
+
 const char *ns_codec_name(ns_codec_t c)
 {
     switch (c) {

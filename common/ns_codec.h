@@ -18,6 +18,9 @@ typedef enum { NS_CODEC_NONE = 0, NS_CODEC_GZIP, NS_CODEC_ZSTD } ns_codec_t;
 /* From the name: .gz/.gzip -> gzip, .zst/.zstd -> zstd, else none. */
 ns_codec_t ns_codec_from_name(const char *uri);
 const char *ns_codec_name(ns_codec_t c);
+/* The codec of uri under a job's input.compression setting: "auto" (or
+ * NULL) by name, else "gzip", "zstd" or "none". */
+ns_codec_t ns_codec_for(const char *uri, const char *compression);
 
 /* Wraps src (taking ownership: closing the result closes src). With
  * NS_CODEC_NONE returns src itself. */

@@ -841,14 +841,60 @@ static int s_const_check(const s_ctx_t *c, const yaml_node_t *n, const ns_outcol
     return 0;
 }
 
+/* An argument of a transform: an input column, or an output column defined
+ * above this one (encoded with NS_ARG_OUT). */
+static int s_arg_ref(const s_ctx_t *c, const yaml_node_t *n, const char *what, int *out)
+{
+    const char *s = NULL;
+    size_t len = 0;
+    if (s_nonempty(c, n, what, &s, &len))
+        return -1;
+    int i = s_in_index(c->job, s, len);
+    if (i >= 0) {
+        *out = i;
+        return 0;
+    }
+    for (int k = 0; k < c->job->nout; k++)
+        if (strlen(c->job->out[k].name) == len && !memcmp(c->job->out[k].name, s, len)) {
+            *out = NS_ARG_OUT(k);
+            return 0;
+        }
+    return s_fail(c, n, "unknown input column '%.64s' in %s (nor an output column defined above)",
+                  s, what);
+}
+
+static const ns_coltype_t *s_arg_type(const ns_job_t *j, int a)
+{
+    return a >= 0 ? &j->in[a].type : &j->out[NS_ARG_OUT(a)].type;
+}
+
+static const char *s_arg_name(const ns_job_t *j, int a)
+{
+    return a >= 0 ? j->in[a].name : j->out[NS_ARG_OUT(a)].name;
+}
+
+static bool s_numeric(const ns_coltype_t *t)
+{
+    return t->type == NS_T_INT || t->type == NS_T_DECIMAL;
+}
+
+static int s_lookup_index(const ns_job_t *j, const char *name, size_t len)
+{
+    for (int i = 0; i < j->nlookups; i++)
+        if (strlen(j->lookups[i].name) == len && !memcmp(j->lookups[i].name, name, len))
+            return i;
+    return -1;
+}
+
 static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
 {
-    static const char *const keys[] = {"name", "type",  "from",     "fn",
-                                       "args", "value", "required", NULL};
-    static const char *const fns[] = {"column", "const", "to_utc", "coalesce",
-                                      "upper",  "trim",  NULL};
-    static const ns_fn_t fnv[] = {NS_FN_COLUMN,   NS_FN_CONST, NS_FN_TO_UTC,
-                                  NS_FN_COALESCE, NS_FN_UPPER, NS_FN_TRIM};
+    static const char *const keys[] = {"name",     "type",  "from",   "fn",     "args",
+                                       "value",    "required", "table", "column", NULL};
+    static const char *const fns[] = {"column", "const",  "to_utc", "coalesce", "upper", "trim",
+                                      "lookup", "add",    "sub",    "mul",      NULL};
+    static const ns_fn_t fnv[] = {NS_FN_COLUMN, NS_FN_CONST,  NS_FN_TO_UTC, NS_FN_COALESCE,
+                                  NS_FN_UPPER,  NS_FN_TRIM,   NS_FN_LOOKUP, NS_FN_ADD,
+                                  NS_FN_SUB,    NS_FN_MUL};
     ns_job_t *j = c->job;
     char what[96];
     snprintf(what, sizeof what, "transform[%d]", idx);
@@ -862,6 +908,7 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
 
     yaml_node_t *from = s_get(c, n, "from"), *fn = s_get(c, n, "fn"), *args = s_get(c, n, "args");
     yaml_node_t *val = s_get(c, n, "value"), *tn = s_get(c, n, "type"), *rq;
+    yaml_node_t *tbl = s_get(c, n, "table"), *coln = s_get(c, n, "column");
     if (from && fn)
         return s_fail(c, fn, "give either 'from' or 'fn' in %s, not both", what);
     if (!from && !fn)
@@ -877,7 +924,7 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         if (args)
             return s_fail(c, args, "'args' does not go with 'from' in %s", what);
         o->fn = NS_FN_COLUMN;
-        if (s_in_ref(c, from, what, &o->args[0]))
+        if (s_arg_ref(c, from, what, &o->args[0]))
             return -1;
         o->nargs = 1;
     } else {
@@ -886,15 +933,13 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         o->fn = fnv[k];
         if (args) {
             if (args->type != YAML_SEQUENCE_NODE)
-                return s_fail(c, args,
-                              "args of %s must be a sequence of input column names, "
-                              "not a %s",
+                return s_fail(c, args, "args of %s must be a sequence of column names, not a %s",
                               what, s_kind(args));
             if (s_seq_len(args) > NS_JOB_MAX_ARGS)
                 return s_fail(c, args, "too many args in %s (at most %d)", what, NS_JOB_MAX_ARGS);
             for (int i = 0; i < s_seq_len(args); i++) {
                 argn[i] = s_node(c, args->data.sequence.items.start[i]);
-                if (s_in_ref(c, argn[i], what, &o->args[i]))
+                if (s_arg_ref(c, argn[i], what, &o->args[i]))
                     return -1;
                 o->nargs = i + 1;
             }
@@ -902,9 +947,10 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         int lo = 1, hi = 1;
         if (o->fn == NS_FN_CONST)
             lo = hi = 0;
-        else if (o->fn == NS_FN_TO_UTC)
+        else if (o->fn == NS_FN_TO_UTC || o->fn == NS_FN_ADD || o->fn == NS_FN_SUB ||
+                 o->fn == NS_FN_MUL)
             lo = hi = 2;
-        else if (o->fn == NS_FN_COALESCE)
+        else if (o->fn == NS_FN_COALESCE || o->fn == NS_FN_LOOKUP)
             hi = NS_JOB_MAX_ARGS;
         if (o->nargs < lo || o->nargs > hi) {
             if (lo == hi)
@@ -916,6 +962,29 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
     }
     if (val && o->fn != NS_FN_CONST)
         return s_fail(c, val, "'value' only goes with fn const, in %s", what);
+    if ((tbl || coln) && o->fn != NS_FN_LOOKUP)
+        return s_fail(c, tbl ? tbl : coln, "'table' and 'column' only go with fn lookup, in %s",
+                      what);
+
+    const ns_lookup_t *lk = NULL;
+    if (o->fn == NS_FN_LOOKUP) {
+        const char *ts = NULL, *cs = NULL;
+        size_t tl = 0, cl = 0;
+        if (!tbl || !coln)
+            return s_fail(c, n, "fn lookup needs 'table' and 'column' in %s", what);
+        if (s_nonempty(c, tbl, "table", &ts, &tl) || s_nonempty(c, coln, "column", &cs, &cl))
+            return -1;
+        o->lookup = s_lookup_index(j, ts, tl);
+        if (o->lookup < 0)
+            return s_fail(c, tbl, "unknown lookup '%.64s' in %s", ts, what);
+        lk = &j->lookups[o->lookup];
+        o->lookup_col = s_in_index(lk->src, cs, cl);
+        if (o->lookup_col < 0)
+            return s_fail(c, coln, "lookup '%s' has no column '%.64s' (in %s)", lk->name, cs, what);
+        if (o->nargs != lk->nkey)
+            return s_fail(c, args ? args : fn, "lookup '%s' has a key of %d column%s; %s gives %d",
+                          lk->name, lk->nkey, lk->nkey == 1 ? "" : "s", what, o->nargs);
+    }
 
     /* the output type: given, or taken from the function */
     if (!tn) {
@@ -924,7 +993,9 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         case NS_FN_TO_UTC: o->type.type = NS_T_TIMESTAMP; break;
         case NS_FN_UPPER:
         case NS_FN_TRIM: o->type.type = NS_T_STRING; break;
-        default: o->type = j->in[o->args[0]].type; break;
+        case NS_FN_LOOKUP: o->type = lk->src->in[o->lookup_col].type; break;
+        case NS_FN_MUL: return s_fail(c, n, "missing key 'type' in %s (fn mul needs it)", what);
+        default: o->type = *s_arg_type(j, o->args[0]); break;
         }
     }
 
@@ -944,38 +1015,75 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         break;
     }
     case NS_FN_TO_UTC: {
-        const ns_incol_t *loc = &j->in[o->args[0]], *off = &j->in[o->args[1]];
+        const ns_coltype_t *loc = s_arg_type(j, o->args[0]), *off = s_arg_type(j, o->args[1]);
         if (o->type.type != NS_T_TIMESTAMP)
             return s_fail(c, at, "fn to_utc gives a timestamp, so %s cannot be %s", what, tout);
-        if (loc->type.type != NS_T_TIMESTAMP)
+        if (loc->type != NS_T_TIMESTAMP)
             return s_fail(c, argn[0],
                           "fn to_utc needs a timestamp first argument in %s; "
                           "'%s' is %s",
-                          what, loc->name, ns_type_name(loc->type.type));
-        if (off->type.type != NS_T_STRING)
+                          what, s_arg_name(j, o->args[0]), ns_type_name(loc->type));
+        if (off->type != NS_T_STRING)
             return s_fail(c, argn[1],
                           "fn to_utc needs a string UTC offset second argument in %s; "
                           "'%s' is %s",
-                          what, off->name, ns_type_name(off->type.type));
+                          what, s_arg_name(j, o->args[1]), ns_type_name(off->type));
         break;
     }
     case NS_FN_UPPER:
     case NS_FN_TRIM: {
-        const ns_incol_t *a = &j->in[o->args[0]];
+        const ns_coltype_t *a = s_arg_type(j, o->args[0]);
         if (o->type.type != NS_T_STRING)
             return s_fail(c, at, "fn %s gives a string, so %s cannot be %s", fns[k], what, tout);
-        if (a->type.type != NS_T_STRING)
+        if (a->type != NS_T_STRING)
             return s_fail(c, argn[0], "fn %s needs a string argument in %s; '%s' is %s", fns[k],
-                          what, a->name, ns_type_name(a->type.type));
+                          what, s_arg_name(j, o->args[0]), ns_type_name(a->type));
         break;
     }
+    case NS_FN_LOOKUP: {
+        const ns_coltype_t *rt = &lk->src->in[o->lookup_col].type;
+        if (!s_castable(rt, &o->type)) {
+            s_type_text(rt, tin, sizeof tin);
+            return s_fail(c, at, "lookup column '%s' (%s) cannot be cast to %s in %s",
+                          lk->src->in[o->lookup_col].name, tin, tout, what);
+        }
+        for (int i = 0; i < o->nargs; i++) {
+            const ns_coltype_t *a = s_arg_type(j, o->args[i]);
+            const ns_coltype_t *kt = &lk->src->in[lk->key[i]].type;
+            if (a->type != kt->type || (a->type == NS_T_DECIMAL && a->scale != kt->scale)) {
+                s_type_text(a, tin, sizeof tin);
+                s_type_text(kt, tout, sizeof tout);
+                return s_fail(c, argn[i], "'%s' (%s) does not match key column '%s' (%s) of "
+                                          "lookup '%s' in %s",
+                              s_arg_name(j, o->args[i]), tin, lk->src->in[lk->key[i]].name, tout,
+                              lk->name, what);
+            }
+        }
+        break;
+    }
+    case NS_FN_ADD:
+    case NS_FN_SUB:
+    case NS_FN_MUL:
+        if (!s_numeric(&o->type))
+            return s_fail(c, at, "fn %s gives a number, so %s cannot be %s", fns[k], what, tout);
+        for (int i = 0; i < o->nargs; i++) {
+            const ns_coltype_t *a = s_arg_type(j, o->args[i]);
+            if (!s_numeric(a))
+                return s_fail(c, argn[i], "fn %s needs int or decimal arguments in %s; '%s' is %s",
+                              fns[k], what, s_arg_name(j, o->args[i]), ns_type_name(a->type));
+            if (o->fn != NS_FN_MUL && o->type.type == NS_T_INT && a->type == NS_T_DECIMAL)
+                return s_fail(c, at, "fn %s of decimal '%s' cannot give an int in %s", fns[k],
+                              s_arg_name(j, o->args[i]), what);
+        }
+        break;
     default:
         for (int i = 0; i < o->nargs; i++) {
-            const ns_incol_t *a = &j->in[o->args[i]];
-            if (!s_castable(&a->type, &o->type)) {
-                s_type_text(&a->type, tin, sizeof tin);
-                return s_fail(c, argn[i], "cannot cast input column '%s' (%s) to %s in %s", a->name,
-                              tin, tout, what);
+            const ns_coltype_t *a = s_arg_type(j, o->args[i]);
+            if (!s_castable(a, &o->type)) {
+                s_type_text(a, tin, sizeof tin);
+                return s_fail(c, argn[i], "cannot cast %s column '%s' (%s) to %s in %s",
+                              o->args[i] >= 0 ? "input" : "output", s_arg_name(j, o->args[i]), tin,
+                              tout, what);
             }
         }
         break;
@@ -1159,6 +1267,64 @@ static int s_budget(s_ctx_t *c, const yaml_node_t *n)
     return 0;
 }
 
+static void s_defaults(ns_job_t *j);
+
+/* lookups: a sequence of {name, input: {like the job's input}, key: [...],
+ * max_size}. Each input section is parsed into a job of its own. */
+static int s_lookups(s_ctx_t *c, const yaml_node_t *n)
+{
+    static const char *const keys[] = {"name", "input", "key", "max_size", NULL};
+    ns_job_t *j = c->job;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return s_fail(c, n, "lookups must be a sequence, not a %s", s_kind(n));
+    int count = s_seq_len(n);
+    if (count > 16)
+        return s_fail(c, n, "more than 16 lookups");
+    j->lookups = calloc((size_t)(count ? count : 1), sizeof *j->lookups);
+    if (!j->lookups)
+        return s_fail(c, n, "out of memory");
+    for (int i = 0; i < count; i++) {
+        const yaml_node_t *item = s_node(c, n->data.sequence.items.start[i]);
+        ns_lookup_t *lk = &j->lookups[i];
+        char what[64];
+        snprintf(what, sizeof what, "lookups[%d]", i);
+        yaml_node_t *nn, *in, *kn, *v;
+        if (s_mapping(c, item, what, keys) || s_need(c, item, "name", what, &nn) ||
+            s_need(c, item, "input", what, &in) || s_need(c, item, "key", what, &kn) ||
+            s_ident(c, nn, "lookup name", lk->name))
+            return -1;
+        if (s_lookup_index(j, lk->name, strlen(lk->name)) >= 0)
+            return s_fail(c, nn, "duplicate lookup '%s'", lk->name);
+        lk->max_bytes = 256 * S_MIB;
+        if ((v = s_get(c, item, "max_size")) &&
+            s_size(c, v, "max_size", S_MIB, 64 * 1024 * S_MIB, &lk->max_bytes))
+            return -1;
+        lk->src = calloc(1, sizeof *lk->src);
+        if (!lk->src)
+            return s_fail(c, item, "out of memory");
+        s_defaults(lk->src);
+        snprintf(lk->src->name, sizeof lk->src->name, "%s", lk->name);
+        j->nlookups = i + 1; /* counted now, so destroy frees what was parsed */
+        s_ctx_t sub = *c;
+        sub.job = lk->src;
+        if (s_input(&sub, in))
+            return -1;
+        if (kn->type != YAML_SEQUENCE_NODE || s_seq_len(kn) == 0 ||
+            s_seq_len(kn) > NS_MAX_COLUMNS)
+            return s_fail(c, kn, "key of lookup '%s' must be a sequence of its column names",
+                          lk->name);
+        for (int k = 0; k < s_seq_len(kn); k++) {
+            const yaml_node_t *kk = s_node(c, kn->data.sequence.items.start[k]);
+            char kw[96];
+            snprintf(kw, sizeof kw, "the key of lookup '%s'", lk->name);
+            if (s_in_ref(&sub, kk, kw, &lk->key[k]))
+                return -1;
+            lk->nkey = k + 1;
+        }
+    }
+    return 0;
+}
+
 static int s_s3(s_ctx_t *c, const yaml_node_t *n)
 {
     static const char *const keys[] = {"endpoint", "region", "path_style", NULL};
@@ -1191,7 +1357,7 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
 {
     static const char *const keys[] = {"name",   "description",  "input", "filter", "transform",
                                        "output", "error_budget", "pool",  "memory", "max_attempts",
-                                       "s3",     NULL};
+                                       "s3",     "lookups",      NULL};
     ns_job_t *j = c->job;
     yaml_node_t *nn, *in, *tr, *out, *v;
     const char *s = NULL;
@@ -1203,6 +1369,8 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
     if ((v = s_get(c, root, "description")) && s_scalar(c, v, "description", &s, &len))
         return -1;
     if (s_input(c, in))
+        return -1;
+    if ((v = s_get(c, root, "lookups")) && s_lookups(c, v))
         return -1;
     if ((v = s_get(c, root, "filter")) && s_filter(c, v))
         return -1;
@@ -1376,6 +1544,9 @@ void ns_job_destroy(ns_job_t **jp)
     free(j->output_uri);
     free(j->table);
     free(j->pool);
+    for (int i = 0; i < j->nlookups; i++)
+        ns_job_destroy(&j->lookups[i].src);
+    free(j->lookups);
     free(j->s3_endpoint);
     free(j->s3_region);
     free(j);

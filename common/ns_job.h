@@ -40,6 +40,10 @@ typedef enum {
     NS_FN_COALESCE,   /* first non-NULL of args */
     NS_FN_UPPER,      /* string args[0] upper-cased (ASCII) */
     NS_FN_TRIM,       /* string args[0] without leading/trailing blanks */
+    NS_FN_LOOKUP,     /* column lookup_col of the row of lookup `lookup` whose key is args */
+    NS_FN_ADD,        /* args[0] + args[1] (int/decimal) */
+    NS_FN_SUB,        /* args[0] - args[1] */
+    NS_FN_MUL,        /* args[0] * args[1], rounded half away from zero to the output scale */
 } ns_fn_t;
 
 typedef enum { NS_OP_EQ = 1, NS_OP_NE, NS_OP_IN, NS_OP_NOT_IN, NS_OP_NULL, NS_OP_NOT_NULL } ns_op_t;
@@ -52,6 +56,10 @@ typedef struct {
                                    NULL: the column name (owned) */
 } ns_incol_t;
 
+/* An argument index in ns_outcol_t.args: >= 0 an input column, < 0 the
+ * output column NS_ARG_OUT(a) defined earlier in the transform. */
+#define NS_ARG_OUT(a) (-1 - (a))
+
 typedef struct {
     char name[NS_JOB_NAME_MAX]; /* output column name (warehouse column) */
     ns_coltype_t type;          /* output type */
@@ -59,6 +67,8 @@ typedef struct {
     int args[NS_JOB_MAX_ARGS];  /* input column indexes */
     int nargs;
     char *value;                /* NS_FN_CONST text (owned) */
+    int lookup;                 /* NS_FN_LOOKUP: index into the job's lookups */
+    int lookup_col;             /* NS_FN_LOOKUP: the lookup's input column returned */
     bool required;              /* NULL makes the record a reject */
 } ns_outcol_t;
 
@@ -69,9 +79,22 @@ typedef struct {
     int nvalues;
 } ns_cond_t;
 
+struct ns_job;
+
+/* A small table every map task loads whole and joins by key (a broadcast
+ * join): master data, currency rates. */
+typedef struct {
+    char name[NS_JOB_NAME_MAX];
+    struct ns_job *src;          /* where and how to read it: a job holding only its input
+                                    section (uri, format, columns, ...) */
+    int key[NS_MAX_COLUMNS];     /* src input columns forming the key */
+    int nkey;
+    uint64_t max_bytes;          /* memory the loaded table may take, default 256 MiB */
+} ns_lookup_t;
+
 typedef enum { NS_REDUCE_IDENTITY = 1, NS_REDUCE_DEDUPE, NS_REDUCE_AGGREGATE } ns_reduce_kind_t;
 
-typedef struct {
+typedef struct ns_job {
     char name[NS_JOB_NAME_MAX]; /* job name, e.g. retail_pos */
     char *source;               /* file name for messages */
 
@@ -91,6 +114,10 @@ typedef struct {
     uint64_t max_record;        /* bytes; default 1 MiB */
     ns_incol_t *in;             /* input columns in file order */
     int nin;
+
+    /* lookups (joined in the transform) */
+    ns_lookup_t *lookups;
+    int nlookups;
 
     /* transform */
     ns_cond_t *filter;          /* ANDed; rows failing it are dropped (counted, not rejected) */

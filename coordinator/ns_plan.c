@@ -8,17 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_codec_of(const char *uri, const char *compression)
-{
-    if (!compression || !strcmp(compression, "auto"))
-        return ns_codec_from_name(uri);
-    if (!strcmp(compression, "gzip"))
-        return NS_CODEC_GZIP;
-    if (!strcmp(compression, "zstd"))
-        return NS_CODEC_ZSTD;
-    return NS_CODEC_NONE;
-}
-
 static ns_maptask_t *s_new_task(ns_maptask_t **tasks, int *ntasks, int *cap)
 {
     if (*ntasks == *cap) {
@@ -67,7 +56,7 @@ int ns_plan_maps(const ns_object_t *objs, int nobjs, uint64_t split_bytes, bool 
         const ns_object_t *o = &objs[i];
         if (o->size == 0)
             continue;
-        int codec = s_codec_of(o->uri, compression);
+        int codec = (int)ns_codec_for(o->uri, compression);
         uint64_t weight = codec == NS_CODEC_NONE ? o->size : o->size * NS_PLAN_COMPRESSED_RATIO;
         if (o->size > split_bytes && splittable && codec == NS_CODEC_NONE) {
             uint64_t n = (o->size + split_bytes - 1) / split_bytes;

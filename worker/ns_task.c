@@ -10,10 +10,10 @@
 #include "ns_task.h"
 
 #include "ns_codec.h"
-#include "ns_delim.h"
-#include "ns_utf16.h"
+#include "ns_input.h"
 #include "ns_job.h"
 #include "ns_loadfile.h"
+#include "ns_lookup.h"
 #include "ns_log.h"
 #include "ns_merge.h"
 #include "ns_row.h"
@@ -505,6 +505,7 @@ typedef struct {
     uint64_t next_progress;
     s_hagg_t *hagg;           /* map-side hash aggregate, or NULL */
     ns_value_t *gvals;        /* values for re-encoding flushed groups */
+    ns_lktable_t **lk;        /* the job's lookup tables, loaded at the start */
 } s_map_t;
 
 static int s_run_name(void *arg, int partition, int run_no, char *uri)
@@ -570,6 +571,87 @@ static int64_t s_rescale(int64_t v, int from, int to)
     return q;
 }
 
+/* The value and type of argument a (an input column, or an output column
+ * computed earlier for this record). */
+static const ns_value_t *s_argv(const s_map_t *m, int a)
+{
+    return a >= 0 ? &m->in[a] : &m->out[NS_ARG_OUT(a)];
+}
+
+static const ns_coltype_t *s_argt(const ns_job_t *j, int a)
+{
+    return a >= 0 ? &j->in[a].type : &j->out[NS_ARG_OUT(a)].type;
+}
+
+/* v (of type from) cast to numeric type to; -1 when it overflows. */
+static int s_cast_num(const ns_coltype_t *from, const ns_coltype_t *to, int64_t v, int64_t *out)
+{
+    int fs = from->type == NS_T_DECIMAL ? from->scale : 0;
+    int ts = to->type == NS_T_DECIMAL ? to->scale : 0;
+    if (ts >= fs) {
+        __int128 x = (__int128)v * s_pow10(ts - fs);
+        if (x > INT64_MAX || x < INT64_MIN)
+            return -1;
+        *out = (int64_t)x;
+    } else {
+        *out = s_rescale(v, fs, ts);
+    }
+    return 0;
+}
+
+/* Casts a value to an output column's type (numbers rescaled). */
+static void s_cast_value(const ns_coltype_t *from, const ns_coltype_t *to, ns_value_t *v)
+{
+    if (!v->null && to->type == NS_T_DECIMAL) {
+        if (from->type == NS_T_INT)
+            v->i = v->i * s_pow10(to->scale);
+        else if (from->type == NS_T_DECIMAL && from->scale != to->scale)
+            v->i = s_rescale(v->i, from->scale, to->scale);
+    }
+}
+
+/* add, sub, mul of two numbers into the output type. */
+static int s_arith(const s_map_t *m, const ns_outcol_t *oc, ns_value_t *v, ns_err_t *why)
+{
+    const ns_job_t *j = m->job;
+    const ns_value_t *a = s_argv(m, oc->args[0]), *b = s_argv(m, oc->args[1]);
+    if (a->null || b->null) {
+        v->null = true;
+        return 0;
+    }
+    const ns_coltype_t *ta = s_argt(j, oc->args[0]), *tb = s_argt(j, oc->args[1]);
+    int64_t x, y;
+    if (oc->fn == NS_FN_MUL) {
+        int sa = ta->type == NS_T_DECIMAL ? ta->scale : 0;
+        int sb = tb->type == NS_T_DECIMAL ? tb->scale : 0;
+        int so = oc->type.type == NS_T_DECIMAL ? oc->type.scale : 0;
+        __int128 p = (__int128)a->i * b->i; /* at scale sa + sb */
+        int from = sa + sb;
+        if (so >= from) {
+            for (int i = from; i < so; i++)
+                p *= 10;
+        } else {
+            __int128 d = 1;
+            for (int i = so; i < from; i++)
+                d *= 10;
+            __int128 q = p / d, r = p % d;
+            if (2 * (r < 0 ? -r : r) >= d)
+                q += p < 0 ? -1 : 1;
+            p = q;
+        }
+        if (p > INT64_MAX || p < INT64_MIN)
+            return ns_errf(why, "column '%s': product out of range", oc->name);
+        v->i = (int64_t)p;
+        return 0;
+    }
+    if (s_cast_num(ta, &oc->type, a->i, &x) || s_cast_num(tb, &oc->type, b->i, &y))
+        return ns_errf(why, "column '%s': value out of range", oc->name);
+    if (oc->fn == NS_FN_ADD ? __builtin_add_overflow(x, y, &v->i) : __builtin_sub_overflow(x, y, &v->i))
+        return ns_errf(why, "column '%s': %s out of range", oc->name,
+                       oc->fn == NS_FN_ADD ? "sum" : "difference");
+    return 0;
+}
+
 /* Computes output column k into m->out[k]; returns 0, or -1 with a reason. */
 static int s_eval(s_map_t *m, int k, ns_err_t *why)
 {
@@ -577,23 +659,47 @@ static int s_eval(s_map_t *m, int k, ns_err_t *why)
     ns_value_t *v = &m->out[k];
     memset(v, 0, sizeof *v);
     switch (oc->fn) {
-    case NS_FN_COLUMN: {
-        const ns_incol_t *ic = &m->job->in[oc->args[0]];
-        *v = m->in[oc->args[0]];
-        if (!v->null && oc->type.type == NS_T_DECIMAL) {
-            if (ic->type.type == NS_T_INT)
-                v->i = v->i * s_pow10(oc->type.scale);
-            else if (ic->type.type == NS_T_DECIMAL && ic->type.scale != oc->type.scale)
-                v->i = s_rescale(v->i, ic->type.scale, oc->type.scale);
+    case NS_FN_COLUMN:
+        *v = *s_argv(m, oc->args[0]);
+        s_cast_value(s_argt(m->job, oc->args[0]), &oc->type, v);
+        break;
+    case NS_FN_LOOKUP: {
+        const ns_lookup_t *lk = &m->job->lookups[oc->lookup];
+        ns_value_t kv[NS_JOB_MAX_ARGS];
+        for (int a = 0; a < oc->nargs; a++)
+            kv[a] = *s_argv(m, oc->args[a]);
+        const ns_value_t *row = ns_lookup_find(m->lk[oc->lookup], kv);
+        if (!row) {
+            v->null = true;
+            if (oc->required) {
+                const ns_value_t *k0 = &kv[0];
+                if (k0->null)
+                    return ns_errf(why, "column '%s' is required: its lookup key is NULL",
+                                   oc->name);
+                if (s_argt(m->job, oc->args[0])->type == NS_T_STRING)
+                    return ns_errf(why, "column '%s' is required: no row in lookup '%s' for '%.*s'",
+                                   oc->name, lk->name, (int)(k0->len < 80 ? k0->len : 80), k0->s);
+                return ns_errf(why, "column '%s' is required: no row in lookup '%s' for its key",
+                               oc->name, lk->name);
+            }
+            break;
         }
+        *v = row[oc->lookup_col];
+        s_cast_value(&lk->src->in[oc->lookup_col].type, &oc->type, v);
         break;
     }
+    case NS_FN_ADD:
+    case NS_FN_SUB:
+    case NS_FN_MUL:
+        if (s_arith(m, oc, v, why))
+            return -1;
+        break;
     case NS_FN_CONST:
         *v = m->consts[k];
         break;
     case NS_FN_TO_UTC: {
-        const ns_value_t *ts = &m->in[oc->args[0]];
-        const ns_value_t *off = &m->in[oc->args[1]];
+        const ns_value_t *ts = s_argv(m, oc->args[0]);
+        const ns_value_t *off = s_argv(m, oc->args[1]);
         if (ts->null || off->null) {
             v->null = true;
             break;
@@ -607,14 +713,15 @@ static int s_eval(s_map_t *m, int k, ns_err_t *why)
     case NS_FN_COALESCE:
         v->null = true;
         for (int a = 0; a < oc->nargs; a++)
-            if (!m->in[oc->args[a]].null) {
-                *v = m->in[oc->args[a]];
+            if (!s_argv(m, oc->args[a])->null) {
+                *v = *s_argv(m, oc->args[a]);
+                s_cast_value(s_argt(m->job, oc->args[a]), &oc->type, v);
                 break;
             }
         break;
     case NS_FN_UPPER:
     case NS_FN_TRIM: {
-        const ns_value_t *s = &m->in[oc->args[0]];
+        const ns_value_t *s = s_argv(m, oc->args[0]);
         if (s->null) {
             v->null = true;
             break;
@@ -652,105 +759,6 @@ static int s_eval(s_map_t *m, int k, ns_err_t *why)
     if (v->null && oc->required)
         return ns_errf(why, "column '%s' is required", oc->name);
     return 0;
-}
-
-/* Rewrites a grouped or money number ("12,480", "-$1,059.00", "($59.00)",
- * "EUR 12.50") as plain text ("-1059.00") into out (cap bytes); -1 with
- * why set when the text is not such a number. */
-static int s_plain_number(ns_numfmt_t f, const char *s, size_t n, char *out, size_t cap,
-                          size_t *outn, ns_err_t *why)
-{
-    size_t i = 0, e = n, o = 0;
-    bool neg = false;
-    while (i < e && s[i] == ' ')
-        i++;
-    while (e > i && s[e - 1] == ' ')
-        e--;
-    if (f == NS_NUM_MONEY) {
-        if (i < e && s[i] == '(' && e - i >= 2 && s[e - 1] == ')') {
-            neg = true;
-            i++;
-            e--;
-        }
-        for (int pass = 0; pass < 2; pass++) { /* sign and currency, in either order */
-            if (i < e && (s[i] == '-' || s[i] == '+')) {
-                neg ^= s[i] == '-';
-                i++;
-            } else if (i < e && s[i] == '$') {
-                i++;
-            } else if (e - i >= 2 && (unsigned char)s[i] == 0xC2 &&
-                       ((unsigned char)s[i + 1] == 0xA3 || (unsigned char)s[i + 1] == 0xA5)) {
-                i += 2; /* £ ¥ */
-            } else if (e - i >= 3 && !memcmp(s + i, "\xE2\x82\xAC", 3)) {
-                i += 3; /* € */
-            } else if (e - i >= 4 && isupper((unsigned char)s[i]) && isupper((unsigned char)s[i + 1]) &&
-                       isupper((unsigned char)s[i + 2]) && s[i + 3] == ' ') {
-                i += 4; /* "USD " */
-            }
-        }
-    }
-    if (neg)
-        out[o++] = '-';
-    int digits_since_comma = -1; /* -1: no comma seen in this run */
-    bool any = false;
-    for (; i < e; i++) {
-        char ch = s[i];
-        if (ch == ',') {
-            if (!any || digits_since_comma == 0 || (digits_since_comma > 0 && digits_since_comma != 3))
-                return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
-            digits_since_comma = 0;
-            continue;
-        }
-        if (ch == '.' && digits_since_comma >= 0 && digits_since_comma != 3)
-            return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
-        if (ch == '.')
-            digits_since_comma = -2; /* fraction: no more separators */
-        else if (ch >= '0' && ch <= '9') {
-            any = true;
-            if (digits_since_comma >= 0)
-                digits_since_comma++;
-        }
-        if (o + 1 >= cap)
-            return ns_errf(why, "number too long: '%.*s'", (int)(n < 40 ? n : 40), s);
-        out[o++] = ch;
-    }
-    if (digits_since_comma > 0 && digits_since_comma != 3)
-        return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
-    *outn = o;
-    return 0;
-}
-
-static int s_type_value(const ns_coltype_t *t, ns_numfmt_t num, const char *s, size_t n,
-                        ns_value_t *v, ns_err_t *why)
-{
-    memset(v, 0, sizeof *v);
-    if (n == 0) {
-        v->null = true;
-        return 0;
-    }
-    char plain[64];
-    if (num != NS_NUM_PLAIN && (t->type == NS_T_INT || t->type == NS_T_DECIMAL)) {
-        if (s_plain_number(num, s, n, plain, sizeof plain, &n, why))
-            return -1;
-        s = plain;
-    }
-    switch (t->type) {
-    case NS_T_STRING:
-        v->s = s;
-        v->len = (uint32_t)n;
-        return 0;
-    case NS_T_INT:
-        return ns_parse_int(s, n, &v->i, why);
-    case NS_T_DECIMAL:
-        return ns_parse_decimal(s, n, t->scale, &v->i, why);
-    case NS_T_DATE:
-        return ns_parse_date(s, n, &v->i, why);
-    case NS_T_TIMESTAMP:
-        return ns_parse_timestamp(s, n, &v->i, why);
-    case NS_T_BOOL:
-        return ns_parse_bool(s, n, &v->i, why);
-    }
-    return ns_errf(why, "unknown type");
 }
 
 static int s_filter_ok(const s_map_t *m, const ns_record_t *rec)
@@ -806,21 +814,13 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
         return s_reject(m, in->uri, rec->offset, why.msg, rec->raw, rec->raw_len, err);
     }
     if (j->trim) /* padded fields (LAUS): the blanks are not part of the value */
-        for (int i = 0; i < rec->nfields; i++) {
-            ns_field_t *f = &rec->fields[i];
-            while (f->len && (f->p[0] == ' ' || f->p[0] == '\t')) {
-                f->p++;
-                f->len--;
-            }
-            while (f->len && (f->p[f->len - 1] == ' ' || f->p[f->len - 1] == '\t'))
-                f->len--;
-        }
+        ns_input_trim(rec);
     if (!s_filter_ok(m, rec)) {
         m->c.filtered++;
         return 0;
     }
     for (int i = 0; i < j->nin; i++) {
-        if (s_type_value(&j->in[i].type, j->in[i].number, rec->fields[i].p, rec->fields[i].len, &m->in[i], &why)) {
+        if (ns_input_type(&j->in[i].type, j->in[i].number, rec->fields[i].p, rec->fields[i].len, &m->in[i], &why)) {
             char reason[NS_ERR_MAX + 128];
             snprintf(reason, sizeof reason, "column '%s': %s", j->in[i].name, why.msg);
             return s_reject(m, in->uri, rec->offset, reason, rec->raw, rec->raw_len, err);
@@ -851,64 +851,12 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
     return ns_sorter_add(m->sorter, part, (const uint8_t *)m->row.data, m->row.len, err);
 }
 
-/* The record reader for the job's input format over src (a decompressed
- * stream whose first byte is object offset first; the split is
- * [start, end)). */
-static ns_recsrc_t *s_open_records(const ns_job_t *j, ns_reader_t *src, uint64_t first,
-                                   uint64_t start, uint64_t end, ns_err_t *err)
-{
-    switch (j->format) {
-    case NS_FORMAT_DELIMITED: {
-        ns_delim_opts_t o;
-        ns_delim_opts_default(&o);
-        o.delimiter = j->delimiter;
-        o.quote = j->quote;
-        o.escape = j->escape;
-        o.quoted_newlines = j->quoted_newlines;
-        o.skip_lines = j->skip_lines;
-        o.header_lines = j->header_lines;
-        o.max_record = j->max_record;
-        o.max_fields = NS_MAX_COLUMNS;
-        ns_delim_t *d = ns_delim_new(src, &o, first, start, end, err);
-        return d ? ns_delim_recsrc(d) : NULL;
-    }
-    case NS_FORMAT_JSON:
-    case NS_FORMAT_EDI:
-        break;
-    }
-    ns_errf(err, "job '%s': input format %d has no reader", j->name, (int)j->format);
-    return NULL;
-}
-
 static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns_err_t *err)
 {
-    const ns_job_t *j = m->job;
-    uint64_t start = 0, end = UINT64_MAX, first = 0, len = UINT64_MAX;
-    if (in->length >= 0) {
-        start = in->offset;
-        end = in->offset + (uint64_t)in->length;
-        first = start > 0 ? start - 1 : 0;
-        uint64_t stop = end + j->max_record + 1;
-        if (stop > in->size || stop < end)
-            stop = in->size;
-        len = stop - first;
-    }
-    ns_reader_t *raw = ns_store_open_read(in->uri, first, len, NS_READ_AHEAD, err);
-    if (!raw)
+    ns_input_t *input = ns_input_open(m->job, in, err);
+    if (!input)
         return -1;
-    ns_reader_t *src = in->length < 0
-                           ? ns_codec_reader_sized(raw, (ns_codec_t)in->codec, in->size, 1000.0,
-                                                   in->uri, err)
-                           : ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
-    if (!src) /* the codec reader owned raw and closed it */
-        return -1;
-    if (j->encoding == NS_ENC_UTF16 && !(src = ns_utf16_reader(src, err)))
-        return -1;
-    ns_recsrc_t *d = s_open_records(j, src, first, start, end, err);
-    if (!d) {
-        ns_reader_close(&src);
-        return -1;
-    }
+    ns_recsrc_t *d = ns_input_records(input);
     int rc = 0;
     ns_record_t rec;
     for (;;) {
@@ -941,8 +889,7 @@ static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns
             s_progress(m, bytes_base, done);
         }
     }
-    d->destroy(d);
-    ns_reader_close(&src);
+    ns_input_close(&input);
     return rc;
 }
 
@@ -1012,11 +959,29 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
         if (job->out[k].fn == NS_FN_CONST) {
             ns_err_t why;
             const char *v = job->out[k].value ? job->out[k].value : "";
-            if (s_type_value(&job->out_types[k], NS_NUM_PLAIN, v, strlen(v), &m.consts[k], &why)) {
+            if (ns_input_type(&job->out_types[k], NS_NUM_PLAIN, v, strlen(v), &m.consts[k], &why)) {
                 ns_errf(err, "constant of column '%s': %s", job->out[k].name, why.msg);
                 goto out;
             }
         }
+    if (job->nlookups) {
+        m.lk = calloc((size_t)job->nlookups, sizeof *m.lk);
+        if (!m.lk) {
+            ns_errf(err, "out of memory");
+            goto out;
+        }
+        for (int i = 0; i < job->nlookups; i++) {
+            ns_lkstats_t st;
+            m.lk[i] = ns_lookup_load(&job->lookups[i], &st, err);
+            if (!m.lk[i])
+                goto out;
+            if (st.duplicates || st.bad)
+                ns_warn("job %s task %lld: lookup '%s': %llu rows, %llu skipped as duplicates, "
+                        "%llu that do not parse",
+                        t->job, (long long)t->task, job->lookups[i].name, (unsigned long long)st.rows,
+                        (unsigned long long)st.duplicates, (unsigned long long)st.bad);
+        }
+    }
     uint64_t budget = ctx->memory ? ctx->memory : job->memory_bytes;
     s_hagg_t hagg;
     memset(&hagg, 0, sizeof hagg);
@@ -1074,6 +1039,9 @@ out:
     ns_buf_free(&comb.buf);
     if (m.hagg)
         s_hagg_free(m.hagg);
+    for (int i = 0; m.lk && i < job->nlookups; i++)
+        ns_lookup_free(&m.lk[i]);
+    free(m.lk);
     free(m.gvals);
     free(m.in);
     free(m.out);

@@ -825,6 +825,56 @@ Test(job, input_formats_and_options)
                TRANSFORM OUTPUT, "5:14", "input.delimiter applies to delimited input only");
 }
 
+#define LOOKUPS                                                                                    \
+    "lookups:\n"                                                                                   \
+    "  - name: p\n"                                                                                \
+    "    input:\n"                                                                                 \
+    "      uri: /m/\n"                                                                             \
+    "      columns: [{name: a, type: string}, {name: price, type: 'decimal(12,2)'}]\n"             \
+    "    key: [a]\n"
+
+Test(job, lookups_and_arithmetic)
+{
+    ns_job_t *j = s_ok(NAME INPUT LOOKUPS
+                       "transform:\n"
+                       "  - {name: a, from: a}\n"
+                       "  - {name: price, fn: lookup, table: p, args: [a], column: price, required: true}\n"
+                       "  - {name: total, fn: mul, args: [n, price], type: 'decimal(14,2)'}\n"
+                       "  - {name: diff, fn: sub, args: [total, price]}\n" OUTPUT);
+    cr_expect_eq(j->nlookups, 1);
+    cr_expect_str_eq(j->lookups[0].name, "p");
+    cr_expect_str_eq(j->lookups[0].src->input_uri, "/m/");
+    cr_expect_eq(j->lookups[0].nkey, 1);
+    cr_expect_eq(j->lookups[0].max_bytes, 256ull << 20);
+    cr_expect_eq(j->out[1].fn, NS_FN_LOOKUP);
+    cr_expect_eq(j->out[1].lookup_col, 1);
+    cr_expect_eq(j->out[1].type.scale, 2);
+    cr_expect_eq(j->out[2].args[1], NS_ARG_OUT(1), "an earlier output column as an argument");
+    cr_expect_eq(j->out[3].type.scale, 2, "sub takes its first argument's type");
+    ns_job_destroy(&j);
+#define T1 "transform:\n  - {name: a, from: a}\n"
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: lookup, table: q, args: [a], column: price}\n" OUTPUT,
+          "15:34", "unknown lookup 'q'");
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: lookup, table: p, args: [a], column: nope}\n" OUTPUT,
+          "15:56", "lookup 'p' has no column 'nope'");
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: lookup, table: p, args: [a, n], column: price}\n" OUTPUT,
+          "15:43", "lookup 'p' has a key of 1 column");
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: lookup, table: p, args: [n], column: price}\n" OUTPUT,
+          "15:44", "'n' (int) does not match key column 'a'");
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: lookup, args: [a]}\n" OUTPUT, "15:5",
+          "fn lookup needs 'table' and 'column'");
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: mul, args: [n, n]}\n" OUTPUT, "15:5",
+          "fn mul needs it");
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: add, args: [n, a]}\n" OUTPUT, "15:34",
+          "fn add needs int or decimal arguments");
+    s_bad(NAME INPUT LOOKUPS T1 "  - {name: x, fn: add, args: [n, later]}\n  - {name: later, from: n}\n" OUTPUT,
+          "15:34", "unknown input column 'later'");
+    s_bad(NAME INPUT "lookups:\n  - name: p\n    input: {uri: /m/, columns: [{name: a, type: string}]}\n"
+                     "    key: [b]\n" TRANSFORM OUTPUT,
+          "10:11", "unknown input column 'b' in the key of lookup 'p'");
+#undef T1
+}
+
 /* ---- bounds ---- */
 
 Test(job, bounds)

@@ -1,0 +1,220 @@
+/*
+ * ns_input: opening an input object as records, and typing fields
+ * (ns_input.h).
+ */
+#include "ns_input.h"
+
+#include "ns_codec.h"
+#include "ns_delim.h"
+#include "ns_store.h"
+#include "ns_utf16.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ns_input {
+    ns_reader_t *src; /* the decoded stream */
+    ns_recsrc_t *rec; /* the format's reader over it */
+};
+
+/* The record reader for the job's input format over src (a decompressed
+ * stream whose first byte is object offset first; the split is
+ * [start, end)). */
+static ns_recsrc_t *s_open_records(const ns_job_t *j, ns_reader_t *src, uint64_t first,
+                                   uint64_t start, uint64_t end, ns_err_t *err)
+{
+    switch (j->format) {
+    case NS_FORMAT_DELIMITED: {
+        ns_delim_opts_t o;
+        ns_delim_opts_default(&o);
+        o.delimiter = j->delimiter;
+        o.quote = j->quote;
+        o.escape = j->escape;
+        o.quoted_newlines = j->quoted_newlines;
+        o.skip_lines = j->skip_lines;
+        o.header_lines = j->header_lines;
+        o.max_record = j->max_record;
+        o.max_fields = NS_MAX_COLUMNS;
+        ns_delim_t *d = ns_delim_new(src, &o, first, start, end, err);
+        return d ? ns_delim_recsrc(d) : NULL;
+    }
+    case NS_FORMAT_JSON:
+    case NS_FORMAT_EDI:
+        break;
+    }
+    ns_errf(err, "job '%s': input format %d has no reader", j->name, (int)j->format);
+    return NULL;
+}
+
+ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err)
+{
+    uint64_t start = 0, end = UINT64_MAX, first = 0, len = UINT64_MAX;
+    if (in->length >= 0) {
+        start = in->offset;
+        end = in->offset + (uint64_t)in->length;
+        first = start > 0 ? start - 1 : 0;
+        uint64_t stop = end + j->max_record + 1;
+        if (stop > in->size || stop < end)
+            stop = in->size;
+        len = stop - first;
+    }
+    ns_reader_t *raw = ns_store_open_read(in->uri, first, len, NS_READ_AHEAD, err);
+    if (!raw)
+        return NULL;
+    ns_reader_t *src = in->length < 0
+                           ? ns_codec_reader_sized(raw, (ns_codec_t)in->codec, in->size, 1000.0,
+                                                   in->uri, err)
+                           : ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
+    if (!src) /* the codec reader owned raw and closed it */
+        return NULL;
+    if (j->encoding == NS_ENC_UTF16 && !(src = ns_utf16_reader(src, err)))
+        return NULL;
+    ns_input_t *ip = calloc(1, sizeof *ip);
+    if (!ip) {
+        ns_reader_close(&src);
+        ns_errf(err, "cannot read '%s': out of memory", in->uri);
+        return NULL;
+    }
+    ip->src = src;
+    ip->rec = s_open_records(j, src, first, start, end, err);
+    if (!ip->rec) {
+        ns_input_close(&ip);
+        return NULL;
+    }
+    return ip;
+}
+
+ns_recsrc_t *ns_input_records(ns_input_t *in)
+{
+    return in->rec;
+}
+
+void ns_input_close(ns_input_t **inp)
+{
+    if (!inp || !*inp)
+        return;
+    ns_input_t *in = *inp;
+    if (in->rec)
+        in->rec->destroy(in->rec);
+    ns_reader_close(&in->src);
+    free(in);
+    *inp = NULL;
+}
+
+void ns_input_trim(const ns_record_t *rec)
+{
+    for (int i = 0; i < rec->nfields; i++) {
+        ns_field_t *f = &rec->fields[i];
+        if (!f->p)
+            continue;
+        while (f->len && (f->p[0] == ' ' || f->p[0] == '\t')) {
+            f->p++;
+            f->len--;
+        }
+        while (f->len && (f->p[f->len - 1] == ' ' || f->p[f->len - 1] == '\t'))
+            f->len--;
+    }
+}
+
+/* Rewrites a grouped or money number ("12,480", "-$1,059.00", "($59.00)",
+ * "EUR 12.50") as plain text ("-1059.00") into out (cap bytes); -1 with
+ * why set when the text is not such a number. */
+static int s_plain_number(ns_numfmt_t f, const char *s, size_t n, char *out, size_t cap,
+                          size_t *outn, ns_err_t *why)
+{
+    size_t i = 0, e = n, o = 0;
+    bool neg = false;
+    while (i < e && s[i] == ' ')
+        i++;
+    while (e > i && s[e - 1] == ' ')
+        e--;
+    if (f == NS_NUM_MONEY) {
+        if (i < e && s[i] == '(' && e - i >= 2 && s[e - 1] == ')') {
+            neg = true;
+            i++;
+            e--;
+        }
+        for (int pass = 0; pass < 2; pass++) { /* sign and currency, in either order */
+            if (i < e && (s[i] == '-' || s[i] == '+')) {
+                neg ^= s[i] == '-';
+                i++;
+            } else if (i < e && s[i] == '$') {
+                i++;
+            } else if (e - i >= 2 && (unsigned char)s[i] == 0xC2 &&
+                       ((unsigned char)s[i + 1] == 0xA3 || (unsigned char)s[i + 1] == 0xA5)) {
+                i += 2; /* £ ¥ */
+            } else if (e - i >= 3 && !memcmp(s + i, "\xE2\x82\xAC", 3)) {
+                i += 3; /* € */
+            } else if (e - i >= 4 && isupper((unsigned char)s[i]) && isupper((unsigned char)s[i + 1]) &&
+                       isupper((unsigned char)s[i + 2]) && s[i + 3] == ' ') {
+                i += 4; /* "USD " */
+            }
+        }
+    }
+    if (neg)
+        out[o++] = '-';
+    int digits_since_comma = -1; /* -1: no comma seen in this run */
+    bool any = false;
+    for (; i < e; i++) {
+        char ch = s[i];
+        if (ch == ',') {
+            if (!any || digits_since_comma == 0 || (digits_since_comma > 0 && digits_since_comma != 3))
+                return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
+            digits_since_comma = 0;
+            continue;
+        }
+        if (ch == '.' && digits_since_comma >= 0 && digits_since_comma != 3)
+            return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
+        if (ch == '.')
+            digits_since_comma = -2; /* fraction: no more separators */
+        else if (ch >= '0' && ch <= '9') {
+            any = true;
+            if (digits_since_comma >= 0)
+                digits_since_comma++;
+        }
+        if (o + 1 >= cap)
+            return ns_errf(why, "number too long: '%.*s'", (int)(n < 40 ? n : 40), s);
+        out[o++] = ch;
+    }
+    if (digits_since_comma > 0 && digits_since_comma != 3)
+        return ns_errf(why, "misplaced thousands separator in '%.*s'", (int)n, s);
+    *outn = o;
+    return 0;
+}
+
+int ns_input_type(const ns_coltype_t *t, ns_numfmt_t num, const char *s, size_t n,
+                        ns_value_t *v, ns_err_t *why)
+{
+    memset(v, 0, sizeof *v);
+    if (n == 0) {
+        v->null = true;
+        return 0;
+    }
+    char plain[64];
+    if (num != NS_NUM_PLAIN && (t->type == NS_T_INT || t->type == NS_T_DECIMAL)) {
+        if (s_plain_number(num, s, n, plain, sizeof plain, &n, why))
+            return -1;
+        s = plain;
+    }
+    switch (t->type) {
+    case NS_T_STRING:
+        v->s = s;
+        v->len = (uint32_t)n;
+        return 0;
+    case NS_T_INT:
+        return ns_parse_int(s, n, &v->i, why);
+    case NS_T_DECIMAL:
+        return ns_parse_decimal(s, n, t->scale, &v->i, why);
+    case NS_T_DATE:
+        return ns_parse_date(s, n, &v->i, why);
+    case NS_T_TIMESTAMP:
+        return ns_parse_timestamp(s, n, &v->i, why);
+    case NS_T_BOOL:
+        return ns_parse_bool(s, n, &v->i, why);
+    }
+    return ns_errf(why, "unknown type");
+}
+
