@@ -1123,10 +1123,10 @@ static int s_transform(s_ctx_t *c, const yaml_node_t *n)
 
 static int s_reduce(s_ctx_t *c, const yaml_node_t *n)
 {
-    static const char *const keys[] = {"kind", "group", "keep", "sum", "drop_zero", NULL};
-    static const char *const kinds[] = {"identity", "dedupe", "aggregate", NULL};
+    static const char *const keys[] = {"kind", "group", "keep", "sum", "drop_zero", "name", NULL};
+    static const char *const kinds[] = {"identity", "dedupe", "aggregate", "plugin", NULL};
     static const ns_reduce_kind_t kindv[] = {NS_REDUCE_IDENTITY, NS_REDUCE_DEDUPE,
-                                             NS_REDUCE_AGGREGATE};
+                                             NS_REDUCE_AGGREGATE, NS_REDUCE_PLUGIN};
     ns_job_t *j = c->job;
     yaml_node_t *kn, *v;
     int k;
@@ -1143,6 +1143,14 @@ static int s_reduce(s_ctx_t *c, const yaml_node_t *n)
     for (int i = 0; only_agg[i]; i++)
         if ((v = s_get(c, n, only_agg[i])) && j->reduce != NS_REDUCE_AGGREGATE)
             return s_fail(c, v, "key '%s' only goes with reduce kind aggregate", only_agg[i]);
+    if ((v = s_get(c, n, "name")) && j->reduce != NS_REDUCE_PLUGIN)
+        return s_fail(c, v, "key 'name' only goes with reduce kind plugin");
+    if (j->reduce == NS_REDUCE_PLUGIN) {
+        char pname[NS_JOB_NAME_MAX];
+        if (s_need(c, n, "name", "output.reduce", &v) || s_label(c, v, "plugin name", pname) ||
+            s_strdup(c, v, pname, strlen(pname), &j->plugin))
+            return -1;
+    }
     v = s_get(c, n, "group");
     if (j->reduce == NS_REDUCE_IDENTITY) {
         if (v)
@@ -1157,6 +1165,8 @@ static int s_reduce(s_ctx_t *c, const yaml_node_t *n)
     if (j->group_len > j->nsort)
         return s_fail(c, v, "reduce group %d is longer than the sort key (%d column%s)",
                       j->group_len, j->nsort, j->nsort == 1 ? "" : "s");
+    if (j->reduce == NS_REDUCE_PLUGIN)
+        return 0;
     if (j->reduce == NS_REDUCE_DEDUPE) {
         static const char *const keeps[] = {"first", "last", NULL};
         int kk = 0;
@@ -1547,6 +1557,7 @@ void ns_job_destroy(ns_job_t **jp)
     for (int i = 0; i < j->nlookups; i++)
         ns_job_destroy(&j->lookups[i].src);
     free(j->lookups);
+    free(j->plugin);
     free(j->s3_endpoint);
     free(j->s3_region);
     free(j);

@@ -92,7 +92,12 @@ typedef struct {
     uint64_t max_bytes;          /* memory the loaded table may take, default 256 MiB */
 } ns_lookup_t;
 
-typedef enum { NS_REDUCE_IDENTITY = 1, NS_REDUCE_DEDUPE, NS_REDUCE_AGGREGATE } ns_reduce_kind_t;
+typedef enum {
+    NS_REDUCE_IDENTITY = 1,
+    NS_REDUCE_DEDUPE,
+    NS_REDUCE_AGGREGATE,
+    NS_REDUCE_PLUGIN, /* a C plugin (jobs/ns_plugin.h) */
+} ns_reduce_kind_t;
 
 typedef struct ns_job {
     char name[NS_JOB_NAME_MAX]; /* job name, e.g. retail_pos */
@@ -137,6 +142,7 @@ typedef struct ns_job {
     int nsum;
     bool drop_zero;             /* aggregate: drop groups whose sums are all zero */
     bool keep_last;             /* dedupe: keep the last row of a group (else the first) */
+    char *plugin;               /* plugin: its name (checked by ns_plugin_check) */
 
     /* output */
     char *output_uri;           /* prefix, variables substituted; the job id is appended */

@@ -25,6 +25,7 @@
 #include "ns_journal.h"
 #include "ns_log.h"
 #include "ns_plan.h"
+#include "ns_plugin.h"
 #include "ns_proto.h"
 #include "ns_rand.h"
 #include "ns_store.h"
@@ -309,7 +310,7 @@ static int s_parse_def(s_job_t *j, ns_err_t *err)
         vars[i].value = j->var_values[i];
     }
     j->def = ns_job_parse(j->text, strlen(j->text), j->source, vars, j->nvars, err);
-    if (j->def && ns_job_apply_storage(j->def, err))
+    if (j->def && (ns_job_apply_storage(j->def, err) || ns_plugin_check(j->def, err)))
         ns_job_destroy(&j->def);
     return j->def ? 0 : -1;
 }

@@ -16,6 +16,7 @@
 #include "ns_lookup.h"
 #include "ns_log.h"
 #include "ns_merge.h"
+#include "ns_plugin.h"
 #include "ns_row.h"
 #include "ns_run.h"
 #include "ns_sorter.h"
@@ -999,7 +1000,7 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
                              (void *)t, err);
     if (!m.sorter)
         goto out;
-    if (job->reduce != NS_REDUCE_IDENTITY) {
+    if (job->reduce == NS_REDUCE_DEDUPE || job->reduce == NS_REDUCE_AGGREGATE) {
         if (s_group_init(&comb.group, job, s_combine_out, &comb)) {
             ns_errf(err, "out of memory");
             goto out;
@@ -1057,6 +1058,8 @@ out:
 typedef struct {
     const ns_task_t *task;
     ns_job_t *job;
+    const ns_coltype_t *ltypes; /* the load files' columns: the transform's or a plugin's */
+    int nl;
     ns_loadfile_t *lf;      /* current load file */
     int file_no;            /* index of the current file */
     char uri[NS_URI_MAX];   /* its URI */
@@ -1086,7 +1089,7 @@ static int s_reduce_open(s_reduce_t *r, ns_err_t *err)
         return -1;
     r->stored = 0;
     ns_codec_report_stored(z, &r->stored);
-    r->lf = ns_loadfile_new(z, r->job->out_types, r->job->nout, err);
+    r->lf = ns_loadfile_new(z, r->ltypes, r->nl, err);
     if (!r->lf)
         return -1;
     r->file_rows = 0;
@@ -1130,6 +1133,11 @@ static int s_reduce_out(void *arg, const ns_value_t *vals, ns_err_t *err)
     return s_emit(r, vals, err);
 }
 
+static int s_plugin_out(void *arg, const ns_value_t *vals, ns_err_t *err)
+{
+    return s_emit(arg, vals, err);
+}
+
 static int s_merge_name(void *arg, int partition, int run_no, char *uri)
 {
     const ns_task_t *t = arg;
@@ -1142,15 +1150,29 @@ static int s_merge_name(void *arg, int partition, int run_no, char *uri)
 static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job,
                         ns_msgb_t *done, ns_err_t *err)
 {
-    s_reduce_t r = {.task = t, .job = job};
+    s_reduce_t r = {.task = t, .job = job, .ltypes = job->out_types, .nl = job->nout};
     ns_task_counters_t c = {0};
     ns_merge_t *mg = NULL;
     char **uris = NULL;
     int nuris = t->nruns, rc = -1;
     ns_value_t *cur = calloc((size_t)job->nout, sizeof *cur);
     s_group_t g;
-    int grouped = job->reduce != NS_REDUCE_IDENTITY;
+    int grouped = job->reduce == NS_REDUCE_DEDUPE || job->reduce == NS_REDUCE_AGGREGATE;
     int ginit = s_group_init(&g, job, s_reduce_out, &r);
+    const ns_reduce_plugin_t *plugin = NULL;
+    void *pst = NULL;
+    ns_buf_t gkey, pkey; /* plugin: the group key of this row and of the one before */
+    ns_buf_init(&gkey, NS_MAX_KEY * 2);
+    ns_buf_init(&pkey, NS_MAX_KEY * 2);
+    if (job->reduce == NS_REDUCE_PLUGIN) {
+        const char *const *names;
+        if (ns_plugin_check(job, err) ||
+            ns_plugin_load_schema(job, &names, &r.ltypes, &r.nl, err))
+            goto out;
+        plugin = ns_plugin_find(job->plugin);
+        if (!(pst = plugin->open(job, err)))
+            goto out;
+    }
     r.files = calloc((size_t)t->files, sizeof *r.files);
     uris = calloc(nuris ? (size_t)nuris : 1, sizeof *uris);
     if (!cur || ginit || !r.files || !uris) {
@@ -1198,17 +1220,41 @@ static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *
                 goto out;
             }
             boundary = 1;
+            if (plugin) {
+                ns_buf_reset(&gkey);
+                if (ns_key_encode(&gkey, job->out_types, cur, job->sort_key, job->group_len)) {
+                    ns_errf(err, "group key too large in partition %d", t->partition);
+                    goto out;
+                }
+                boundary = c.rows_in == 1 || gkey.len != pkey.len ||
+                           memcmp(gkey.data, pkey.data, gkey.len);
+                if (boundary) {
+                    ns_buf_t tmp = pkey;
+                    pkey = gkey;
+                    gkey = tmp;
+                }
+            }
         }
         /* the bytes before this row are written: a new file may start */
         while (boundary && r.file_no < t->files - 1 && consumed >= share * (uint64_t)(r.file_no + 1))
             if (s_reduce_close(&r, err) || s_reduce_open(&r, err))
                 goto out;
         consumed += row.total_len;
-        if (!grouped && s_emit(&r, cur, err))
+        if (plugin) {
+            if (plugin->row(pst, cur, boundary, s_plugin_out, &r, err)) {
+                ns_err_prefix(err, "reduce plugin '%s'", plugin->name);
+                goto out;
+            }
+        } else if (!grouped && s_emit(&r, cur, err)) {
             goto out;
+        }
     }
     if (got < 0 || (grouped && s_group_flush(&g, err)))
         goto out;
+    if (plugin && plugin->finish(pst, s_plugin_out, &r, err)) {
+        ns_err_prefix(err, "reduce plugin '%s'", plugin->name);
+        goto out;
+    }
     if (s_reduce_close(&r, err))
         goto out;
     while (r.file_no < t->files)
@@ -1231,6 +1277,10 @@ out:
     free(cur);
     s_group_free(&g);
     free(r.files);
+    if (plugin)
+        plugin->free(pst);
+    ns_buf_free(&gkey);
+    ns_buf_free(&pkey);
     return rc;
 }
 
