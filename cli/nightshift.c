@@ -25,6 +25,8 @@ static const char s_usage[] =
     "data:\n"
     "  gen                    generate raw feeds\n"
     "  store ls|cat|put|rm    objects in the store (file://, s3://)\n"
+    "  catalog list|show|crawl  tables: registered job outputs and crawled raw data\n"
+    "  bookmark show|rewind|reset  what incremental jobs have processed\n"
     "\n"
     "Read commands take --json. Exit codes: 0 ok, 1 job failed or request refused,\n"
     "2 usage, 3 coordinator unreachable, 4 job cancelled, 5 local error.\n"
@@ -42,6 +44,7 @@ int main(int argc, char **argv)
         {"list", ns_cmd_list},               {"wait", ns_cmd_wait},
         {"cancel", ns_cmd_cancel},           {"cluster", ns_cmd_cluster},
         {"gen", ns_cmd_gen},                 {"store", ns_cmd_store},
+        {"catalog", ns_cmd_catalog},         {"bookmark", ns_cmd_bookmark},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         fputs(s_usage, argc < 2 ? stderr : stdout);

@@ -46,6 +46,8 @@ int ns_cmd_cancel(int argc, char **argv);
 int ns_cmd_cluster(int argc, char **argv);
 int ns_cmd_gen(int argc, char **argv);
 int ns_cmd_store(int argc, char **argv);
+int ns_cmd_catalog(int argc, char **argv);
+int ns_cmd_bookmark(int argc, char **argv);
 
 /* Parses sizes like 256MB, 1GiB, 512K, 1048576. -1 if bad. */
 int ns_cli_size(const char *s, uint64_t *out);

@@ -2,9 +2,11 @@
  * ns_cli_serve: `nightshift coordinator` and `nightshift worker`, the two
  * long-running processes. SIGINT/SIGTERM stop them cleanly.
  */
+#include "ns_catalog.h"
 #include "ns_cli.h"
 #include "ns_coord.h"
 #include "ns_log.h"
+#include "ns_store.h"
 #include "ns_worker.h"
 
 #include <getopt.h>
@@ -35,14 +37,17 @@ int ns_cmd_coordinator(int argc, char **argv)
     static const char usage[] =
         "usage: nightshift coordinator [--bind ENDPOINT] [--journal PATH]\n"
         "         [--heartbeat-ms N] [--liveness-ms N] [--speculate-factor F]\n"
-        "         [--speculate-min-ms N]\n"
+        "         [--speculate-min-ms N] [--catalog URI]\n"
         "Runs the coordinator. Defaults: --bind $NIGHTSHIFT_COORDINATOR or\n"
-        "tcp://127.0.0.1:7460, --journal $NIGHTSHIFT_HOME/coordinator.journal.\n";
+        "tcp://127.0.0.1:7460, --journal $NIGHTSHIFT_HOME/coordinator.journal,\n"
+        "--catalog $NIGHTSHIFT_CATALOG or file://$NIGHTSHIFT_HOME/catalog, where each\n"
+        "committed job registers its output table (none: no registration).\n";
     static const struct option opts[] = {
         {"bind", required_argument, 0, 'b'},          {"journal", required_argument, 0, 'j'},
         {"heartbeat-ms", required_argument, 0, 'H'},  {"liveness-ms", required_argument, 0, 'L'},
         {"speculate-factor", required_argument, 0, 'S'},
         {"speculate-min-ms", required_argument, 0, 'M'},
+        {"catalog", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},                {0, 0, 0, 0},
     };
     ns_coord_opts_t o;
@@ -51,6 +56,7 @@ int ns_cmd_coordinator(int argc, char **argv)
     char journal[1200];
     snprintf(journal, sizeof journal, "%s/coordinator.journal", ns_cli_home());
     o.journal = journal;
+    const char *catalog_opt = NULL;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -61,6 +67,7 @@ int ns_cmd_coordinator(int argc, char **argv)
         case 'L': o.liveness_ms = atoi(optarg); break;
         case 'S': o.speculate_factor = atof(optarg); break;
         case 'M': o.speculate_min_ms = atoi(optarg); break;
+        case 'C': catalog_opt = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return NS_EXIT_USAGE;
         }
@@ -69,7 +76,11 @@ int ns_cmd_coordinator(int argc, char **argv)
         fputs(usage, stderr);
         return NS_EXIT_USAGE;
     }
+    char catalog[NS_URI_MAX];
+    ns_catalog_uri(catalog_opt, ns_cli_home(), catalog, sizeof catalog);
+    o.catalog = catalog;
     ns_log_set_name("coordinator");
+    ns_info("catalog %s", catalog);
     s_signals();
     o.stop = &s_stop;
     ns_err_t err;

@@ -1367,7 +1367,7 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
 {
     static const char *const keys[] = {"name",   "description",  "input", "filter", "transform",
                                        "output", "error_budget", "pool",  "memory", "max_attempts",
-                                       "s3",     "lookups",      NULL};
+                                       "s3",     "lookups",      "bookmark", NULL};
     ns_job_t *j = c->job;
     yaml_node_t *nn, *in, *tr, *out, *v;
     const char *s = NULL;
@@ -1389,6 +1389,8 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
     if ((v = s_get(c, root, "error_budget")) && s_budget(c, v))
         return -1;
     if ((v = s_get(c, root, "s3")) && s_s3(c, v))
+        return -1;
+    if ((v = s_get(c, root, "bookmark")) && s_bool(c, v, "bookmark", &j->bookmark))
         return -1;
     if ((v = s_get(c, root, "pool"))) {
         char pool[NS_JOB_NAME_MAX];

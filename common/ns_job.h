@@ -163,6 +163,8 @@ typedef struct ns_job {
     char *pool;                 /* worker pool, default "default" */
     uint64_t memory_bytes;      /* per-task memory budget, default 256 MiB */
     int max_attempts;           /* per task, default 4 */
+    bool bookmark;              /* incremental: skip objects a committed run processed
+                                   (same URI and ETag; docs/BOOKMARKS.md) */
 } ns_job_t;
 
 typedef struct {

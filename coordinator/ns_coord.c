@@ -20,8 +20,11 @@
  */
 #include "ns_coord.h"
 
+#include "ns_bookmark.h"
+#include "ns_catalog.h"
 #include "ns_codec.h"
 #include "ns_job.h"
+#include "ns_format.h"
 #include "ns_journal.h"
 #include "ns_log.h"
 #include "ns_plan.h"
@@ -310,7 +313,8 @@ static int s_parse_def(s_job_t *j, ns_err_t *err)
         vars[i].value = j->var_values[i];
     }
     j->def = ns_job_parse(j->text, strlen(j->text), j->source, vars, j->nvars, err);
-    if (j->def && (ns_job_apply_storage(j->def, err) || ns_plugin_check(j->def, err)))
+    if (j->def && (ns_job_apply_storage(j->def, err) || ns_format_check(j->def, err) ||
+                   ns_plugin_check(j->def, err)))
         ns_job_destroy(&j->def);
     return j->def ? 0 : -1;
 }
@@ -888,6 +892,79 @@ static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)
     s_sweep(j, state == J_SUCCEEDED);
 }
 
+/* Registers the committed run in the catalog (docs/CATALOG.md): its output
+ * table's columns and keys, and a partition naming the manifest and load
+ * files. Before END is journaled, so a restart registers again (an equal
+ * partition replaces this one). A failure is a warning: the job's output
+ * is complete without it. */
+static void s_register(s_coord_t *c, s_job_t *j)
+{
+    const char *cat = c->o->catalog;
+    if (!cat || !*cat || !strcmp(cat, "none"))
+        return;
+    int n = 0;
+    for (int i = j->nmaps; i < j->nmaps + j->nreduces; i++)
+        n += j->tasks[i].nouts;
+    ns_catalog_file_t *files = calloc((size_t)(n ? n : 1), sizeof *files);
+    ns_err_t err;
+    if (!files) {
+        ns_warn("job %s: cannot register in the catalog: out of memory", j->id);
+        return;
+    }
+    n = 0;
+    for (int i = j->nmaps; i < j->nmaps + j->nreduces; i++)
+        for (int k = 0; k < j->tasks[i].nouts; k++) {
+            const s_out_t *o = &j->tasks[i].outs[k];
+            files[n++] = (ns_catalog_file_t){o->uri, o->rows, o->bytes, o->stored};
+        }
+    ns_catalog_run_t run = {.job = j->def, .job_id = j->id, .date = j->date, .prefix = j->prefix,
+                            .manifest = j->manifest, .files = files, .nfiles = n,
+                            .committed = s_wall()};
+    if (ns_catalog_register(cat, &run, &err))
+        ns_warn("job %s: %s (the job succeeds without it)", j->id, err.msg);
+    else
+        ns_info("job %s: registered table '%s' in the catalog %s", j->id, j->def->table, cat);
+    free(files);
+}
+
+/* An incremental job's committed run: its input objects go into the job's
+ * bookmark, so the next run skips them (docs/BOOKMARKS.md). Before END is
+ * journaled, so a restart records them again (the same lines). A failure
+ * is a warning: the output is complete, but the next run will read these
+ * objects again. */
+static void s_bookmark(s_coord_t *c, s_job_t *j)
+{
+    const char *cat = c->o->catalog;
+    if (!j->def->bookmark)
+        return;
+    if (!cat || !*cat || !strcmp(cat, "none")) {
+        ns_warn("job %s: bookmark: true, but the coordinator has no catalog to keep it in", j->id);
+        return;
+    }
+    ns_bookmark_t b;
+    ns_err_t err;
+    if (ns_bookmark_load(cat, j->def->name, &b, &err)) {
+        ns_warn("job %s: cannot update the bookmark: %s (the next run reads these objects again)",
+                j->id, err.msg);
+        return;
+    }
+    int n = 0, rc = 0;
+    for (int i = 0; i < j->nmaps && !rc; i++)
+        for (int k = 0; k < j->tasks[i].nsplits && !rc; k++) {
+            const ns_split_t *sp = &j->tasks[i].splits[k];
+            rc = ns_bookmark_add(&b, sp->uri, sp->etag, sp->size, j->date, j->id);
+            n++;
+        }
+    if (rc)
+        ns_errf(&err, "out of memory");
+    if (rc || ns_bookmark_save(cat, j->def->name, &b, &err))
+        ns_warn("job %s: cannot update the bookmark: %s (the next run reads these objects again)",
+                j->id, err.msg);
+    else
+        ns_info("job %s: bookmark of '%s' now holds %d objects", j->id, j->def->name, b.n);
+    ns_bookmark_free(&b);
+}
+
 static void s_commit(s_coord_t *c, s_job_t *j)
 {
     ns_err_t err;
@@ -897,6 +974,8 @@ static void s_commit(s_coord_t *c, s_job_t *j)
         ns_warn("job %s: cannot write manifest: %s", j->id, err.msg);
         return;
     }
+    s_bookmark(c, j);
+    s_register(c, j);
     s_end_job(c, j, J_SUCCEEDED, "");
 }
 
@@ -1612,6 +1691,30 @@ static void s_on_submit(s_coord_t *c, const uint8_t *rid, size_t ridlen, const n
     if (l.n == 0) {
         ns_errf(&err, "no input objects under '%s'", j->def->input_uri);
         goto fail;
+    }
+    int skipped = 0;
+    if (j->def->bookmark) { /* incremental: only what no committed run has read */
+        const char *cat = c->o->catalog;
+        ns_bookmark_t bm;
+        if (!cat || !*cat || !strcmp(cat, "none")) {
+            ns_errf(&err, "job '%s' keeps a bookmark, but the coordinator has no catalog "
+                          "(--catalog)", j->def->name);
+            goto fail;
+        }
+        if (ns_bookmark_load(cat, j->def->name, &bm, &err))
+            goto fail;
+        int kept = 0;
+        for (int i = 0; i < l.n; i++) {
+            if (ns_bookmark_has(&bm, l.objs[i].uri, l.objs[i].etag))
+                skipped++;
+            else
+                l.objs[kept++] = l.objs[i];
+        }
+        l.n = kept;
+        ns_bookmark_free(&bm);
+        if (skipped)
+            ns_info("job %s: %d input objects skipped (processed before, per the bookmark)",
+                    j->def->name, skipped);
     }
     bool splittable = ns_job_splittable(j->def);
     if (ns_plan_maps(l.objs, l.n, j->def->split_bytes, splittable, j->def->compression, &maps,

@@ -29,6 +29,7 @@ typedef struct {
     int liveness_ms;           /* a worker silent this long is dead (5000) */
     double speculate_factor;   /* straggler: running > factor x median (2.0; 0 disables) */
     int speculate_min_ms;      /* ... and longer than this (10000) */
+    const char *catalog;       /* catalog URI committed runs are registered in; NULL/"none": none */
     volatile sig_atomic_t *stop; /* set by a signal handler to stop */
 } ns_coord_opts_t;
 

@@ -5,6 +5,7 @@
 
 #include "ns_codec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ static int s_add_split(ns_maptask_t *t, const ns_object_t *o, uint64_t off, int6
     sp->length = len;
     sp->size = o->size;
     sp->codec = codec;
+    snprintf(sp->etag, sizeof sp->etag, "%s", o->etag);
     t->nsplits++;
     t->bytes += len < 0 ? o->size : (uint64_t)len;
     return 0;

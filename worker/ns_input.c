@@ -5,7 +5,7 @@
 #include "ns_input.h"
 
 #include "ns_codec.h"
-#include "ns_delim.h"
+#include "ns_format.h"
 #include "ns_store.h"
 #include "ns_utf16.h"
 
@@ -19,35 +19,6 @@ struct ns_input {
     ns_reader_t *src; /* the decoded stream */
     ns_recsrc_t *rec; /* the format's reader over it */
 };
-
-/* The record reader for the job's input format over src (a decompressed
- * stream whose first byte is object offset first; the split is
- * [start, end)). */
-static ns_recsrc_t *s_open_records(const ns_job_t *j, ns_reader_t *src, uint64_t first,
-                                   uint64_t start, uint64_t end, ns_err_t *err)
-{
-    switch (j->format) {
-    case NS_FORMAT_DELIMITED: {
-        ns_delim_opts_t o;
-        ns_delim_opts_default(&o);
-        o.delimiter = j->delimiter;
-        o.quote = j->quote;
-        o.escape = j->escape;
-        o.quoted_newlines = j->quoted_newlines;
-        o.skip_lines = j->skip_lines;
-        o.header_lines = j->header_lines;
-        o.max_record = j->max_record;
-        o.max_fields = NS_MAX_COLUMNS;
-        ns_delim_t *d = ns_delim_new(src, &o, first, start, end, err);
-        return d ? ns_delim_recsrc(d) : NULL;
-    }
-    case NS_FORMAT_JSON:
-    case NS_FORMAT_EDI:
-        break;
-    }
-    ns_errf(err, "job '%s': input format %d has no reader", j->name, (int)j->format);
-    return NULL;
-}
 
 ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err)
 {
@@ -79,7 +50,7 @@ ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err
         return NULL;
     }
     ip->src = src;
-    ip->rec = s_open_records(j, src, first, start, end, err);
+    ip->rec = ns_format_open(j, src, first, start, end, err);
     if (!ip->rec) {
         ns_input_close(&ip);
         return NULL;

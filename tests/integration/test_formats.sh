@@ -6,7 +6,9 @@
 #   - a search-ads CSV with a title, a date-range line, quoted grouped
 #     numbers and a Total row dropped by a filter (number: grouped);
 #   - a padded LAUS-style TSV (input.trim) with M13 rows filtered out;
-#   - bad numbers ("1,23", "$") are rejects that say why.
+#   - bad numbers ("1,23", "$") are rejects that say why;
+#   - EDI X12 852 files (format: edi): columns picked by field name, dates in
+#     YYYYMMDD, a transaction set whose CTT count is wrong rejected whole.
 # The load files hold exactly the expected rows.
 . "$(dirname "$0")/lib.sh"
 start_coordinator
@@ -138,4 +140,50 @@ EOF
 run_job "$T/laus.yaml" laus > "$T/laus.txt"
 printf 'LASST390000000000003|2026|M09|5.0|R\nLASST390000000000003|2026|M10|5.1|P\n' > "$T/laus.want"
 diff "$T/laus.want" "$T/laus.txt" >&2 || fail "laus rows differ"
+note "EDI 852: the SOURCES.md example and a set with a wrong CTT count"
+mkdir -p "$T/raw/edi"
+cp "$NS_SRC/tests/data/edi/sample.edi" "$NS_SRC/tests/data/edi/ctt_mismatch.edi" "$T/raw/edi/"
+cat > "$T/edi.yaml" <<'EOF'
+name: edi_t
+input:
+  uri: "{raw}/edi/"
+  format: edi
+  columns:
+    - {name: partner, type: string, path: sender}
+    - {name: week_end, type: date, path: period_end}
+    - {name: store, type: string}
+    - {name: upc, type: string}
+    - {name: sku, type: string}
+    - {name: sold, type: int, path: qty_sold}
+    - {name: on_hand, type: int, path: qty_on_hand}
+transform:
+  - {name: partner, from: partner}
+  - {name: week_end, from: week_end}
+  - {name: store, from: store}
+  - {name: upc, from: upc}
+  - {name: sku, from: sku}
+  - {name: sold, from: sold}
+  - {name: on_hand, from: on_hand}
+output: {uri: "{out}", table: t, sort_key: [partner, store, upc]}
+error_budget: {max_rejects: 1}
+EOF
+run_job "$T/edi.yaml" edi > "$T/edi.txt"
+cat > "$T/edi.want" <<'EOF'
+GRANDDEPT|2026-11-24|0031|012345678905|DRS-1042-BLK-M|14|36
+GRANDDEPT|2026-11-24|0031|012345678912|JKT-2210-NVY-L|3|\N
+GRANDDEPT|2026-11-24|0044|012345678912|JKT-2210-NVY-L|5|\N
+GRANDDEPT|2026-11-24|0044|012345678929|\N|5|\N
+EOF
+diff "$T/edi.want" "$T/edi.txt" >&2 || fail "edi rows differ"
+[ "$(json_get rejects < "$T/edi.json")" = 1 ] || fail "edi: expected the bad set as 1 reject"
+grep -q "transaction set 0001: CTT01" "$(uri_path "$(json_get prefix < "$T/edi.json")")"/rejects/*.txt ||
+  fail "edi: reject reason: $(cat "$(uri_path "$(json_get prefix < "$T/edi.json")")"/rejects/*.txt)"
+
+note "a column naming a field EDI does not have is refused at submit"
+sed 's/path: qty_on_hand/path: qty_ordered/' "$T/edi.yaml" > "$T/edi-bad.yaml"
+set +e
+err=$("$NS_BIN" submit "$T/edi-bad.yaml" --date 2026-11-24 --var raw="file://$T/raw" --var out="file://$T/x" 2>&1)
+rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$err" | grep -q "edi records have no field 'qty_ordered'" || fail "bad edi field: exit $rc, $err"
 echo "PASS"
