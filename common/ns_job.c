@@ -599,7 +599,7 @@ static int s_input_columns(s_ctx_t *c, const yaml_node_t *n)
     j->in = calloc((size_t)count, sizeof *j->in);
     if (!j->in)
         return s_fail(c, n, "out of memory");
-    static const char *const keys[] = {"name", "type", "number", "path", NULL};
+    static const char *const keys[] = {"name", "type", "number", "path", "from_path", NULL};
     static const char *const nums[] = {"plain", "grouped", "money", NULL};
     for (int i = 0; i < count; i++) {
         const yaml_node_t *item = s_node(c, n->data.sequence.items.start[i]);
@@ -622,6 +622,14 @@ static int s_input_columns(s_ctx_t *c, const yaml_node_t *n)
             if (k && j->in[i].type.type != NS_T_INT && j->in[i].type.type != NS_T_DECIMAL)
                 return s_fail(c, v, "number: %s applies to int and decimal columns only", nums[k]);
             j->in[i].number = (ns_numfmt_t)k;
+        }
+        if ((v = s_get(c, item, "from_path"))) {
+            char pk[NS_JOB_NAME_MAX];
+            if (s_get(c, item, "path"))
+                return s_fail(c, v, "give 'path' or 'from_path', not both");
+            if (s_label(c, v, "from_path key", pk) ||
+                s_strdup(c, v, pk, strlen(pk), &j->in[i].path_key))
+                return -1;
         }
         if ((v = s_get(c, item, "path"))) {
             const char *ps = NULL;
@@ -891,10 +899,10 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
     static const char *const keys[] = {"name",     "type",  "from",   "fn",     "args",
                                        "value",    "required", "table", "column", NULL};
     static const char *const fns[] = {"column", "const",  "to_utc", "coalesce", "upper", "trim",
-                                      "lookup", "add",    "sub",    "mul",      NULL};
+                                      "lookup", "add",    "sub",    "mul",      "when", NULL};
     static const ns_fn_t fnv[] = {NS_FN_COLUMN, NS_FN_CONST,  NS_FN_TO_UTC, NS_FN_COALESCE,
                                   NS_FN_UPPER,  NS_FN_TRIM,   NS_FN_LOOKUP, NS_FN_ADD,
-                                  NS_FN_SUB,    NS_FN_MUL};
+                                  NS_FN_SUB,    NS_FN_MUL,    NS_FN_WHEN};
     ns_job_t *j = c->job;
     char what[96];
     snprintf(what, sizeof what, "transform[%d]", idx);
@@ -947,9 +955,10 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         int lo = 1, hi = 1;
         if (o->fn == NS_FN_CONST)
             lo = hi = 0;
-        else if (o->fn == NS_FN_TO_UTC || o->fn == NS_FN_ADD || o->fn == NS_FN_SUB ||
-                 o->fn == NS_FN_MUL)
+        else if (o->fn == NS_FN_TO_UTC || o->fn == NS_FN_WHEN)
             lo = hi = 2;
+        else if (o->fn == NS_FN_ADD || o->fn == NS_FN_SUB || o->fn == NS_FN_MUL)
+            lo = val ? 1 : 2, hi = val ? 1 : 2;
         else if (o->fn == NS_FN_COALESCE || o->fn == NS_FN_LOOKUP)
             hi = NS_JOB_MAX_ARGS;
         if (o->nargs < lo || o->nargs > hi) {
@@ -960,8 +969,10 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
                           fns[k], lo, hi, what, o->nargs);
         }
     }
-    if (val && o->fn != NS_FN_CONST)
-        return s_fail(c, val, "'value' only goes with fn const, in %s", what);
+    if (val && o->fn != NS_FN_CONST && o->fn != NS_FN_WHEN && o->fn != NS_FN_ADD &&
+        o->fn != NS_FN_SUB && o->fn != NS_FN_MUL)
+        return s_fail(c, val, "'value' only goes with fn const, when, add, sub and mul, in %s",
+                      what);
     if ((tbl || coln) && o->fn != NS_FN_LOOKUP)
         return s_fail(c, tbl ? tbl : coln, "'table' and 'column' only go with fn lookup, in %s",
                       what);
@@ -995,6 +1006,7 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         case NS_FN_TRIM: o->type.type = NS_T_STRING; break;
         case NS_FN_LOOKUP: o->type = lk->src->in[o->lookup_col].type; break;
         case NS_FN_MUL: return s_fail(c, n, "missing key 'type' in %s (fn mul needs it)", what);
+        case NS_FN_WHEN: o->type = *s_arg_type(j, o->args[1]); break;
         default: o->type = *s_arg_type(j, o->args[0]); break;
         }
     }
@@ -1061,9 +1073,40 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         }
         break;
     }
+    case NS_FN_WHEN: {
+        const char *s = NULL;
+        size_t len = 0;
+        const ns_coltype_t *a0 = s_arg_type(j, o->args[0]), *a1 = s_arg_type(j, o->args[1]);
+        if (!val)
+            return s_fail(c, n, "missing key 'value' in %s (fn when compares with it)", what);
+        if (s_scalar(c, val, "when value", &s, &len) || s_strdup(c, val, s, len, &o->value))
+            return -1;
+        if (a0->type != NS_T_STRING)
+            return s_fail(c, argn[0], "fn when compares a string first argument in %s; '%s' is %s",
+                          what, s_arg_name(j, o->args[0]), ns_type_name(a0->type));
+        if (!s_castable(a1, &o->type)) {
+            s_type_text(a1, tin, sizeof tin);
+            return s_fail(c, argn[1], "cannot cast column '%s' (%s) to %s in %s",
+                          s_arg_name(j, o->args[1]), tin, tout, what);
+        }
+        break;
+    }
     case NS_FN_ADD:
     case NS_FN_SUB:
     case NS_FN_MUL:
+        if (val) { /* a literal second operand: "0.1" */
+            const char *s = NULL;
+            size_t len = 0;
+            ns_err_t e;
+            if (s_nonempty(c, val, "value", &s, &len))
+                return -1;
+            const char *dot = memchr(s, '.', len);
+            o->value_type.type = NS_T_DECIMAL;
+            o->value_type.scale = dot ? (int)(len - (size_t)(dot - s) - 1) : 0;
+            if (o->value_type.scale > 18 ||
+                ns_parse_decimal(s, len, o->value_type.scale, &o->value_num, &e))
+                return s_fail(c, val, "bad number '%.64s' as the value of %s", s, what);
+        }
         if (!s_numeric(&o->type))
             return s_fail(c, at, "fn %s gives a number, so %s cannot be %s", fns[k], what, tout);
         for (int i = 0; i < o->nargs; i++) {
@@ -1541,8 +1584,10 @@ void ns_job_destroy(ns_job_t **jp)
     free(j->source);
     free(j->input_uri);
     free(j->compression);
-    for (int i = 0; j->in && i < j->nin; i++)
+    for (int i = 0; j->in && i < j->nin; i++) {
         free(j->in[i].path);
+        free(j->in[i].path_key);
+    }
     free(j->in);
     free(j->explode);
     for (int i = 0; i < j->nfilter; i++)
@@ -1607,4 +1652,12 @@ bool ns_job_splittable(const ns_job_t *j)
         return false;
     }
     return false;
+}
+
+int ns_job_file_columns(const ns_job_t *j)
+{
+    int n = 0;
+    for (int i = 0; i < j->nin; i++)
+        n += !j->in[i].path_key;
+    return n;
 }

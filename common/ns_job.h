@@ -44,6 +44,7 @@ typedef enum {
     NS_FN_ADD,        /* args[0] + args[1] (int/decimal) */
     NS_FN_SUB,        /* args[0] - args[1] */
     NS_FN_MUL,        /* args[0] * args[1], rounded half away from zero to the output scale */
+    NS_FN_WHEN,       /* args[1] when the text of string args[0] equals value, else NULL */
 } ns_fn_t;
 
 typedef enum { NS_OP_EQ = 1, NS_OP_NE, NS_OP_IN, NS_OP_NOT_IN, NS_OP_NULL, NS_OP_NOT_NULL } ns_op_t;
@@ -54,6 +55,8 @@ typedef struct {
     ns_numfmt_t number;         /* int/decimal text format */
     char *path;                 /* json: path of the value ("customer.id"); edi: field name;
                                    NULL: the column name (owned) */
+    char *path_key;             /* not read from the file: the value of the "key=value" part
+                                   of the object's key, e.g. dt (owned), or NULL */
 } ns_incol_t;
 
 /* An argument index in ns_outcol_t.args: >= 0 an input column, < 0 the
@@ -67,6 +70,9 @@ typedef struct {
     int args[NS_JOB_MAX_ARGS];  /* input column indexes */
     int nargs;
     char *value;                /* NS_FN_CONST text (owned) */
+    ns_coltype_t value_type;    /* add/sub/mul with one argument: the literal `value` is the
+                                   second operand, a decimal of this scale ... */
+    int64_t value_num;          /* ... and this value */
     int lookup;                 /* NS_FN_LOOKUP: index into the job's lookups */
     int lookup_col;             /* NS_FN_LOOKUP: the lookup's input column returned */
     bool required;              /* NULL makes the record a reject */
@@ -180,6 +186,8 @@ void ns_job_destroy(ns_job_t **jp);
 
 /* Index of an output column by name, or -1. */
 int ns_job_out_index(const ns_job_t *j, const char *name);
+/* Input columns the format's reader produces (those without path_key). */
+int ns_job_file_columns(const ns_job_t *j);
 /* Whether an uncompressed object of this job's input may be read in byte
  * ranges (line-oriented, UTF-8, no quoted line ends). */
 bool ns_job_splittable(const ns_job_t *j);

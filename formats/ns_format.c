@@ -66,7 +66,7 @@ int ns_format_check(const ns_job_t *j, ns_err_t *err)
 {
     if (j->format == NS_FORMAT_EDI) {
         for (int i = 0; i < j->nin; i++)
-            if (s_edi_field(s_field_of(&j->in[i])) < 0)
+            if (!j->in[i].path_key && s_edi_field(s_field_of(&j->in[i])) < 0)
                 return ns_errf(err,
                                "job '%s': input column '%s': edi records have no field '%s' "
                                "(sender, receiver, interchange_control, group_control, "
@@ -120,9 +120,9 @@ ns_recsrc_t *ns_format_open(const ns_job_t *j, ns_reader_t *src, uint64_t first,
             free(p);
             return NULL;
         }
-        p->n = j->nin;
         for (int i = 0; i < j->nin; i++)
-            p->map[i] = s_edi_field(s_field_of(&j->in[i]));
+            if (!j->in[i].path_key)
+                p->map[p->n++] = s_edi_field(s_field_of(&j->in[i]));
         p->base.next = s_project_next;
         p->base.bytes = s_project_bytes;
         p->base.destroy = s_project_destroy;
@@ -134,9 +134,11 @@ ns_recsrc_t *ns_format_open(const ns_job_t *j, ns_reader_t *src, uint64_t first,
         o.max_record = j->max_record;
         o.concatenated = j->concatenated;
         const char *paths[NS_MAX_COLUMNS];
+        int np = 0;
         for (int i = 0; i < j->nin; i++)
-            paths[i] = s_field_of(&j->in[i]);
-        return ns_json_new(src, &o, paths, j->nin, j->explode, first, start, end, err);
+            if (!j->in[i].path_key)
+                paths[np++] = s_field_of(&j->in[i]);
+        return ns_json_new(src, &o, paths, np, j->explode, first, start, end, err);
     }
     }
     ns_errf(err, "job '%s': input format %d has no reader", j->name, (int)j->format);

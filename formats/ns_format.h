@@ -20,7 +20,8 @@ int ns_format_check(const ns_job_t *j, ns_err_t *err);
 
 /* The reader of j's input format over src (a decoded stream whose first
  * byte is object offset first; the split is [start, end)). Its records have
- * exactly j->nin fields, in column order (or are rejects). src is borrowed. */
+ * the fields of the columns read from the file (not those taken from the
+ * object's path), in column order, or are rejects. src is borrowed. */
 ns_recsrc_t *ns_format_open(const ns_job_t *j, ns_reader_t *src, uint64_t first, uint64_t start,
                             uint64_t end, ns_err_t *err);
 

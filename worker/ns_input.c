@@ -10,6 +10,7 @@
 #include "ns_utf16.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,62 @@
 
 struct ns_input {
     ns_reader_t *src; /* the decoded stream */
-    ns_recsrc_t *rec; /* the format's reader over it */
+    ns_recsrc_t *rec; /* the format's reader over it, or path below over that */
+    /* columns taken from the object's key (from_path): the reader's records
+     * get those values put in their places */
+    struct {
+        ns_recsrc_t base;
+        ns_recsrc_t *inner;
+        const ns_job_t *j;
+        int nfile;
+        char uri[NS_URI_MAX];
+        ns_field_t pathv[NS_MAX_COLUMNS];
+        ns_field_t out[NS_MAX_COLUMNS];
+    } path;
 };
+
+static int s_path_next(ns_recsrc_t *s, ns_record_t *rec, ns_err_t *err)
+{
+    ns_input_t *in = (ns_input_t *)((char *)s - offsetof(ns_input_t, path.base));
+    int r = in->path.inner->next(in->path.inner, rec, err);
+    if (r != NS_REC_RECORD || rec->nfields != in->path.nfile)
+        return r; /* a wrong field count is the map task's reject */
+    const ns_job_t *j = in->path.j;
+    for (int i = 0, k = 0; i < j->nin; i++)
+        in->path.out[i] = j->in[i].path_key ? in->path.pathv[i] : rec->fields[k++];
+    rec->fields = in->path.out;
+    rec->nfields = j->nin;
+    return r;
+}
+
+static uint64_t s_path_bytes(const ns_recsrc_t *s)
+{
+    const ns_input_t *in = (const ns_input_t *)((const char *)s - offsetof(ns_input_t, path.base));
+    return in->path.inner->bytes(in->path.inner);
+}
+
+static void s_path_destroy(ns_recsrc_t *s)
+{
+    ns_input_t *in = (ns_input_t *)((char *)s - offsetof(ns_input_t, path.base));
+    in->path.inner->destroy(in->path.inner);
+    in->path.inner = NULL;
+}
+
+/* The value of the "key=value" part of uri's path, or a NULL field. */
+static ns_field_t s_path_value(const char *uri, const char *key)
+{
+    const char *p = strstr(uri, "://");
+    p = p ? p + 3 : uri;
+    size_t kl = strlen(key);
+    for (const char *part = p; part && *part;) {
+        const char *slash = strchr(part, '/');
+        size_t len = slash ? (size_t)(slash - part) : strlen(part);
+        if (len > kl && part[kl] == '=' && !memcmp(part, key, kl))
+            return (ns_field_t){part + kl + 1, (uint32_t)(len - kl - 1)};
+        part = slash ? slash + 1 : NULL;
+    }
+    return (ns_field_t){NULL, 0};
+}
 
 ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err)
 {
@@ -54,6 +109,19 @@ ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err
     if (!ip->rec) {
         ns_input_close(&ip);
         return NULL;
+    }
+    if (ns_job_file_columns(j) != j->nin) {
+        snprintf(ip->path.uri, sizeof ip->path.uri, "%s", in->uri);
+        for (int i = 0; i < j->nin; i++)
+            if (j->in[i].path_key)
+                ip->path.pathv[i] = s_path_value(ip->path.uri, j->in[i].path_key);
+        ip->path.inner = ip->rec;
+        ip->path.j = j;
+        ip->path.nfile = ns_job_file_columns(j);
+        ip->path.base.next = s_path_next;
+        ip->path.base.bytes = s_path_bytes;
+        ip->path.base.destroy = s_path_destroy;
+        ip->rec = &ip->path.base;
     }
     return ip;
 }

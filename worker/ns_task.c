@@ -615,12 +615,15 @@ static void s_cast_value(const ns_coltype_t *from, const ns_coltype_t *to, ns_va
 static int s_arith(const s_map_t *m, const ns_outcol_t *oc, ns_value_t *v, ns_err_t *why)
 {
     const ns_job_t *j = m->job;
-    const ns_value_t *a = s_argv(m, oc->args[0]), *b = s_argv(m, oc->args[1]);
+    ns_value_t lit = {.i = oc->value_num};
+    bool one = oc->nargs == 1; /* the second operand is the literal value */
+    const ns_value_t *a = s_argv(m, oc->args[0]), *b = one ? &lit : s_argv(m, oc->args[1]);
     if (a->null || b->null) {
         v->null = true;
         return 0;
     }
-    const ns_coltype_t *ta = s_argt(j, oc->args[0]), *tb = s_argt(j, oc->args[1]);
+    const ns_coltype_t *ta = s_argt(j, oc->args[0]);
+    const ns_coltype_t *tb = one ? &oc->value_type : s_argt(j, oc->args[1]);
     int64_t x, y;
     if (oc->fn == NS_FN_MUL) {
         int sa = ta->type == NS_T_DECIMAL ? ta->scale : 0;
@@ -695,6 +698,17 @@ static int s_eval(s_map_t *m, int k, ns_err_t *why)
         if (s_arith(m, oc, v, why))
             return -1;
         break;
+    case NS_FN_WHEN: {
+        const ns_value_t *c = s_argv(m, oc->args[0]);
+        size_t vl = strlen(oc->value);
+        if (!c->null && c->len == vl && !memcmp(c->s, oc->value, vl)) {
+            *v = *s_argv(m, oc->args[1]);
+            s_cast_value(s_argt(m->job, oc->args[1]), &oc->type, v);
+        } else {
+            v->null = true;
+        }
+        break;
+    }
     case NS_FN_CONST:
         *v = m->consts[k];
         break;
@@ -811,7 +825,8 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
     const ns_job_t *j = m->job;
     m->c.rows_in++;
     if (rec->nfields != j->nin) {
-        snprintf(why.msg, sizeof why.msg, "expected %d fields, found %d", j->nin, rec->nfields);
+        snprintf(why.msg, sizeof why.msg, "expected %d fields, found %d", ns_job_file_columns(j),
+                 rec->nfields);
         return s_reject(m, in->uri, rec->offset, why.msg, rec->raw, rec->raw_len, err);
     }
     if (j->trim) /* padded fields (LAUS): the blanks are not part of the value */

@@ -8,7 +8,9 @@
 #   - a padded LAUS-style TSV (input.trim) with M13 rows filtered out;
 #   - bad numbers ("1,23", "$") are rejects that say why;
 #   - EDI X12 852 files (format: edi): columns picked by field name, dates in
-#     YYYYMMDD, a transaction set whose CTT count is wrong rejected whole.
+#     YYYYMMDD, a transaction set whose CTT count is wrong rejected whole;
+#   - GHCN rows pivoted per station and day (fn when, aggregate), tenths
+#     scaled (mul by a literal), a column from the key (from_path: year).
 # The load files hold exactly the expected rows.
 . "$(dirname "$0")/lib.sh"
 start_coordinator
@@ -186,4 +188,49 @@ err=$("$NS_BIN" submit "$T/edi-bad.yaml" --date 2026-11-24 --var raw="file://$T/
 rc=$?
 set -e
 [ $rc -eq 1 ] && echo "$err" | grep -q "edi records have no field 'qty_ordered'" || fail "bad edi field: exit $rc, $err"
+note "GHCN rows pivoted to one row per station and day; flagged values dropped"
+mkdir -p "$T/raw/ghcn/year=2026"
+printf 'USC00242347,20261124,TMAX,133,,,K,0800\nUSC00242347,20261124,TMIN,-56,,,K,0800\nUSC00242347,20261124,PRCP,57,,,K,0800\nUSW00014739,20261124,SNOW,0,,I,W,\nUSW00014739,20261124,TMAX,20,,,W,\nUSW00014739,20261125,TMAX,-15,,,W,\n' |
+  gzip > "$T/raw/ghcn/year=2026/2026.csv.gz"
+cat > "$T/wx.yaml" <<'EOF'
+name: wx_t
+input:
+  uri: "{raw}/ghcn/"
+  delimiter: ","
+  header: false
+  columns:
+    - {name: station, type: string}
+    - {name: date, type: date}
+    - {name: element, type: string}
+    - {name: value, type: int}
+    - {name: mflag, type: string}
+    - {name: qflag, type: string}
+    - {name: sflag, type: string}
+    - {name: obs_time, type: string}
+    - {name: year, type: int, from_path: year}
+filter:
+  - {column: qflag, op: null}
+  - {column: element, op: in, values: [TMAX, TMIN, PRCP, SNOW]}
+transform:
+  - {name: station, from: station}
+  - {name: date, from: date}
+  - {name: year, from: year}
+  - {name: tmax_tenths, fn: when, args: [element, value], value: TMAX}
+  - {name: tmax_c, fn: mul, args: [tmax_tenths], value: "0.1", type: "decimal(6,1)"}
+  - {name: tmin_c, fn: when, args: [element, value], value: TMIN, type: "decimal(6,1)"}
+  - {name: prcp_mm, fn: when, args: [element, value], value: PRCP}
+  - {name: snow_mm, fn: when, args: [element, value], value: SNOW}
+output:
+  uri: "{out}"
+  table: t
+  sort_key: [station, date]
+  reduce: {kind: aggregate, group: 2, sum: [tmax_tenths, tmax_c, tmin_c, prcp_mm, snow_mm]}
+EOF
+run_job "$T/wx.yaml" wx > "$T/wx.txt"
+cat > "$T/wx.want" <<'EOF'
+USC00242347|2026-11-24|2026|133|13.3|-56.0|57|\N
+USW00014739|2026-11-24|2026|20|2.0|\N|\N|\N
+USW00014739|2026-11-25|2026|-15|-1.5|\N|\N|\N
+EOF
+diff "$T/wx.want" "$T/wx.txt" >&2 || fail "weather rows differ"
 echo "PASS"
