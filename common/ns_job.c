@@ -599,7 +599,8 @@ static int s_input_columns(s_ctx_t *c, const yaml_node_t *n)
     j->in = calloc((size_t)count, sizeof *j->in);
     if (!j->in)
         return s_fail(c, n, "out of memory");
-    static const char *const keys[] = {"name", "type", "number", "path", "from_path", NULL};
+    static const char *const keys[] = {"name", "type", "number", "date_format", "path", "from_path",
+                                       NULL};
     static const char *const nums[] = {"plain", "grouped", "money", NULL};
     for (int i = 0; i < count; i++) {
         const yaml_node_t *item = s_node(c, n->data.sequence.items.start[i]);
@@ -622,6 +623,14 @@ static int s_input_columns(s_ctx_t *c, const yaml_node_t *n)
             if (k && j->in[i].type.type != NS_T_INT && j->in[i].type.type != NS_T_DECIMAL)
                 return s_fail(c, v, "number: %s applies to int and decimal columns only", nums[k]);
             j->in[i].number = (ns_numfmt_t)k;
+        }
+        if ((v = s_get(c, item, "date_format"))) {
+            static const char *const dfs[] = {"yyyy-mm-dd", "yyyymmdd", NULL};
+            if (s_enum(c, v, "date_format", dfs, &k))
+                return -1;
+            if (j->in[i].type.type != NS_T_DATE)
+                return s_fail(c, v, "date_format applies to date columns only");
+            j->in[i].number = k ? NS_DATE_BASIC : NS_NUM_PLAIN;
         }
         if ((v = s_get(c, item, "from_path"))) {
             char pk[NS_JOB_NAME_MAX];

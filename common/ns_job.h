@@ -29,9 +29,10 @@
 
 typedef enum { NS_FORMAT_DELIMITED = 1, NS_FORMAT_JSON, NS_FORMAT_EDI } ns_format_kind_t;
 typedef enum { NS_ENC_UTF8 = 0, NS_ENC_UTF16 } ns_encoding_t;
-/* How an int or decimal column's text is written: 1234.50; 1,234.50;
- * -$1,234.50 or ($1,234.50) */
-typedef enum { NS_NUM_PLAIN = 0, NS_NUM_GROUPED, NS_NUM_MONEY } ns_numfmt_t;
+/* How a column's text is written: numbers 1234.50 (plain), 1,234.50
+ * (grouped), -$1,234.50 or ($1,234.50) (money); dates YYYY-MM-DD (plain) or
+ * YYYYMMDD (date_basic) */
+typedef enum { NS_NUM_PLAIN = 0, NS_NUM_GROUPED, NS_NUM_MONEY, NS_DATE_BASIC } ns_numfmt_t;
 
 typedef enum {
     NS_FN_COLUMN = 1, /* the input column args[0] (cast to the output type) */
@@ -52,7 +53,7 @@ typedef enum { NS_OP_EQ = 1, NS_OP_NE, NS_OP_IN, NS_OP_NOT_IN, NS_OP_NULL, NS_OP
 typedef struct {
     char name[NS_JOB_NAME_MAX]; /* input column name */
     ns_coltype_t type;          /* type the text is parsed into */
-    ns_numfmt_t number;         /* int/decimal text format */
+    ns_numfmt_t number;         /* text format: `number` (int, decimal), `date_format` (date) */
     char *path;                 /* json: path of the value ("customer.id"); edi: field name;
                                    NULL: the column name (owned) */
     char *path_key;             /* not read from the file: the value of the "key=value" part

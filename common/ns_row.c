@@ -272,15 +272,6 @@ static int s_date10(const char *s, int64_t *days)
 
 int ns_parse_date(const char *s, size_t n, int64_t *days, ns_err_t *err)
 {
-    if (n == 8) { /* ISO 8601 basic format, YYYYMMDD (GHCN, EDI) */
-        char ext[10] = {s[0], s[1], s[2], s[3], '-', s[4], s[5], '-', s[6], s[7]};
-        for (int i = 0; i < 8; i++)
-            if (s[i] < '0' || s[i] > '9')
-                return s_bad(err, "date", s, n);
-        if (s_date10(ext, days))
-            return s_bad(err, "date", s, n);
-        return 0;
-    }
     if (n != 10 || s_date10(s, days))
         return s_bad(err, "date", s, n);
     return 0;

@@ -70,7 +70,7 @@ int ns_parse_int(const char *s, size_t n, int64_t *out, ns_err_t *err);
 /* Accepts an optional sign, digits, '.', more digits; rounds half away
  * from zero past scale digits. */
 int ns_parse_decimal(const char *s, size_t n, int scale, int64_t *out, ns_err_t *err);
-/* YYYY-MM-DD, or YYYYMMDD (ISO 8601 basic format) */
+/* YYYY-MM-DD */
 int ns_parse_date(const char *s, size_t n, int64_t *days, ns_err_t *err);
 /* YYYY-MM-DD[T ]HH:MM:SS[.ffffff][Z|+HH:MM|-HH:MM]; without a zone the
  * value is taken as UTC. */

@@ -238,6 +238,15 @@ int ns_input_type(const ns_coltype_t *t, ns_numfmt_t num, const char *s, size_t 
             return -1;
         s = plain;
     }
+    if (num == NS_DATE_BASIC && t->type == NS_T_DATE) { /* YYYYMMDD */
+        bool digits = n == 8;
+        for (size_t i = 0; digits && i < 8; i++)
+            digits = s[i] >= '0' && s[i] <= '9';
+        if (!digits)
+            return ns_errf(why, "bad date '%.*s' (expected YYYYMMDD)", (int)(n < 40 ? n : 40), s);
+        char ext[10] = {s[0], s[1], s[2], s[3], '-', s[4], s[5], '-', s[6], s[7]};
+        return ns_parse_date(ext, 10, &v->i, why);
+    }
     switch (t->type) {
     case NS_T_STRING:
         v->s = s;

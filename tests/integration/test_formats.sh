@@ -152,7 +152,7 @@ input:
   format: edi
   columns:
     - {name: partner, type: string, path: sender}
-    - {name: week_end, type: date, path: period_end}
+    - {name: week_end, type: date, path: period_end, date_format: yyyymmdd}
     - {name: store, type: string}
     - {name: upc, type: string}
     - {name: sku, type: string}
@@ -200,7 +200,7 @@ input:
   header: false
   columns:
     - {name: station, type: string}
-    - {name: date, type: date}
+    - {name: date, type: date, date_format: yyyymmdd}
     - {name: element, type: string}
     - {name: value, type: int}
     - {name: mflag, type: string}

@@ -6,7 +6,7 @@
 # their sizes, and nothing else is left under the job's prefix.
 . "$(dirname "$0")/lib.sh"
 DATE=2026-11-24
-"$NS_BIN" gen --stores 40 --days 1 --start $DATE --seed 11 --bad-rate 0.003 --out "file://$T/raw" >/dev/null
+"$NS_BIN" gen --sources pos --stores 40 --days 1 --start $DATE --seed 11 --bad-rate 0.003 --out "file://$T/raw" >/dev/null
 start_coordinator
 for _ in 1 2 3; do start_worker; done
 wait_workers 3

@@ -47,6 +47,7 @@ static void s_opts(ns_gen_opts_t *o, const char *sub, char *buf)
     ns_gen_opts_default(o);
     snprintf(buf, NS_URI_MAX, "file://%s/%s", s_root, sub);
     o->out = buf;
+    o->sources = 1u << NS_GEN_SRC_POS; /* the other sources: test_gen_sources.c */
 }
 
 static void s_run(const ns_gen_opts_t *o, ns_gen_stats_t *st)
@@ -252,7 +253,7 @@ Test(gen, same_seed_same_bytes_other_seed_other_bytes)
     s_load(a, &fa);
     s_load(b, &fb);
     s_load(c, &fc);
-    cr_assert_eq(fa.n, 7); /* 6 data files and the summary */
+    cr_assert_eq(fa.n, 8); /* 6 data files, the summary and the truth */
     cr_assert_eq(fb.n, fa.n);
     cr_assert_eq(fc.n, fa.n);
     for (size_t i = 0; i < fa.n; i++) {
@@ -286,7 +287,7 @@ Test(gen, a_file_does_not_depend_on_the_run_shape)
     s_files_t fa, fb;
     s_load(a, &fa);
     s_load(b, &fb);
-    cr_assert_eq(fb.n, 3);
+    cr_assert_eq(fb.n, 4);
     for (int s = 1; s <= 2; s++) {
         char key[128];
         snprintf(key, sizeof key, "/pos/dt=2026-11-24/store=%04d/pos-%04d-20261124.psv.gz", s, s);
@@ -356,7 +357,7 @@ Test(gen, layout_and_stats_match_the_disk)
     cr_assert_eq(st.files, 12);
     s_files_t fs;
     s_load(a, &fs);
-    cr_assert_eq(fs.n, 13);
+    cr_assert_eq(fs.n, 14);
     static const char *const dates[3][2] = {
         {"2026-02-27", "20260227"}, {"2026-02-28", "20260228"}, {"2026-03-01", "20260301"}};
     static const char header[] =
