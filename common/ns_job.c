@@ -747,9 +747,10 @@ static int s_input(s_ctx_t *c, const yaml_node_t *n)
 static int s_cond(s_ctx_t *c, const yaml_node_t *n, int idx, ns_cond_t *f)
 {
     static const char *const keys[] = {"column", "op", "value", "values", NULL};
-    static const char *const ops[] = {"eq", "ne", "in", "not_in", "null", "not_null", NULL};
-    static const ns_op_t opv[] = {NS_OP_EQ,     NS_OP_NE,   NS_OP_IN,
-                                  NS_OP_NOT_IN, NS_OP_NULL, NS_OP_NOT_NULL};
+    static const char *const ops[] = {"eq",   "ne",       "in",        "not_in",
+                                      "null", "not_null", "ends_with", NULL};
+    static const ns_op_t opv[] = {NS_OP_EQ,   NS_OP_NE,       NS_OP_IN,       NS_OP_NOT_IN,
+                                  NS_OP_NULL, NS_OP_NOT_NULL, NS_OP_ENDS_WITH};
     char what[64];
     snprintf(what, sizeof what, "filter[%d]", idx);
     yaml_node_t *cn, *on;
@@ -766,6 +767,7 @@ static int s_cond(s_ctx_t *c, const yaml_node_t *n, int idx, ns_cond_t *f)
     switch (f->op) {
     case NS_OP_EQ:
     case NS_OP_NE:
+    case NS_OP_ENDS_WITH:
         if (vals)
             return s_fail(c, vals, "op '%s' takes 'value', not 'values', in %s", opname, what);
         if (!val)
@@ -905,13 +907,18 @@ static int s_lookup_index(const ns_job_t *j, const char *name, size_t len)
 
 static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
 {
-    static const char *const keys[] = {"name",     "type",  "from",   "fn",     "args",
-                                       "value",    "required", "table", "column", NULL};
-    static const char *const fns[] = {"column", "const",  "to_utc", "coalesce", "upper", "trim",
-                                      "lookup", "add",    "sub",    "mul",      "when", NULL};
-    static const ns_fn_t fnv[] = {NS_FN_COLUMN, NS_FN_CONST,  NS_FN_TO_UTC, NS_FN_COALESCE,
-                                  NS_FN_UPPER,  NS_FN_TRIM,   NS_FN_LOOKUP, NS_FN_ADD,
-                                  NS_FN_SUB,    NS_FN_MUL,    NS_FN_WHEN};
+    static const char *const keys[] = {"name",  "type",   "from",  "fn",     "args",
+                                       "value", "required", "table", "column", "start",
+                                       "length", "hidden", NULL};
+    static const char *const fns[] = {"column", "const", "to_utc", "coalesce", "upper",
+                                      "trim",   "lookup", "add",   "sub",      "mul",
+                                      "when",   "substr", "concat", "lpad", "date_of", "iso_week_end",
+                                      "before", NULL};
+    static const ns_fn_t fnv[] = {NS_FN_COLUMN, NS_FN_CONST, NS_FN_TO_UTC, NS_FN_COALESCE,
+                                  NS_FN_UPPER,  NS_FN_TRIM,  NS_FN_LOOKUP, NS_FN_ADD,
+                                  NS_FN_SUB,    NS_FN_MUL,   NS_FN_WHEN,   NS_FN_SUBSTR,
+                                  NS_FN_CONCAT, NS_FN_LPAD,  NS_FN_DATE_OF, NS_FN_ISO_WEEK_END,
+                                  NS_FN_BEFORE};
     ns_job_t *j = c->job;
     char what[96];
     snprintf(what, sizeof what, "transform[%d]", idx);
@@ -931,6 +938,8 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
     if (!from && !fn)
         return s_fail(c, n, "missing key 'from' or 'fn' in %s", what);
     if ((rq = s_get(c, n, "required")) && s_bool(c, rq, "required", &o->required))
+        return -1;
+    if ((rq = s_get(c, n, "hidden")) && s_bool(c, rq, "hidden", &o->hidden))
         return -1;
     if (tn && s_type(c, tn, what, &o->type))
         return -1;
@@ -968,7 +977,7 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
             lo = hi = 2;
         else if (o->fn == NS_FN_ADD || o->fn == NS_FN_SUB || o->fn == NS_FN_MUL)
             lo = val ? 1 : 2, hi = val ? 1 : 2;
-        else if (o->fn == NS_FN_COALESCE || o->fn == NS_FN_LOOKUP)
+        else if (o->fn == NS_FN_COALESCE || o->fn == NS_FN_LOOKUP || o->fn == NS_FN_CONCAT)
             hi = NS_JOB_MAX_ARGS;
         if (o->nargs < lo || o->nargs > hi) {
             if (lo == hi)
@@ -979,12 +988,27 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         }
     }
     if (val && o->fn != NS_FN_CONST && o->fn != NS_FN_WHEN && o->fn != NS_FN_ADD &&
-        o->fn != NS_FN_SUB && o->fn != NS_FN_MUL)
-        return s_fail(c, val, "'value' only goes with fn const, when, add, sub and mul, in %s",
+        o->fn != NS_FN_SUB && o->fn != NS_FN_MUL && o->fn != NS_FN_LPAD &&
+        o->fn != NS_FN_BEFORE)
+        return s_fail(c, val,
+                      "'value' only goes with fn const, when, add, sub, mul, lpad and before, "
+                      "in %s",
                       what);
     if ((tbl || coln) && o->fn != NS_FN_LOOKUP)
         return s_fail(c, tbl ? tbl : coln, "'table' and 'column' only go with fn lookup, in %s",
                       what);
+    yaml_node_t *stn = s_get(c, n, "start"), *lnn = s_get(c, n, "length");
+    if ((stn || lnn) && o->fn != NS_FN_SUBSTR)
+        return s_fail(c, stn ? stn : lnn, "'start' and 'length' only go with fn substr, in %s",
+                      what);
+    if (o->fn == NS_FN_SUBSTR) { /* byte positions: fixed-width files are ASCII */
+        if (!stn)
+            return s_fail(c, n, "fn substr needs 'start' (the first byte, from 1) in %s", what);
+        o->sub_len = (64 << 20);
+        if (s_int32(c, stn, "start", 1, (64 << 20), &o->sub_start) ||
+            (lnn && s_int32(c, lnn, "length", 1, (64 << 20), &o->sub_len)))
+            return -1;
+    }
 
     const ns_lookup_t *lk = NULL;
     if (o->fn == NS_FN_LOOKUP) {
@@ -1012,10 +1036,16 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         case NS_FN_CONST: return s_fail(c, n, "missing key 'type' in %s (fn const needs it)", what);
         case NS_FN_TO_UTC: o->type.type = NS_T_TIMESTAMP; break;
         case NS_FN_UPPER:
+        case NS_FN_SUBSTR:
         case NS_FN_TRIM: o->type.type = NS_T_STRING; break;
         case NS_FN_LOOKUP: o->type = lk->src->in[o->lookup_col].type; break;
         case NS_FN_MUL: return s_fail(c, n, "missing key 'type' in %s (fn mul needs it)", what);
         case NS_FN_WHEN: o->type = *s_arg_type(j, o->args[1]); break;
+        case NS_FN_CONCAT:
+        case NS_FN_BEFORE:
+        case NS_FN_LPAD: o->type.type = NS_T_STRING; break;
+        case NS_FN_DATE_OF:
+        case NS_FN_ISO_WEEK_END: o->type.type = NS_T_DATE; break;
         default: o->type = *s_arg_type(j, o->args[0]); break;
         }
     }
@@ -1028,8 +1058,8 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
     case NS_FN_CONST: {
         const char *s = NULL;
         size_t len = 0;
-        if (!val)
-            return s_fail(c, n, "missing key 'value' in %s (fn const needs it)", what);
+        if (!val) /* a column the source does not have: NULL of its type */
+            break;
         if (s_nonempty(c, val, "const value", &s, &len) || s_strdup(c, val, s, len, &o->value) ||
             s_const_check(c, val, o))
             return -1;
@@ -1052,6 +1082,7 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
         break;
     }
     case NS_FN_UPPER:
+    case NS_FN_SUBSTR:
     case NS_FN_TRIM: {
         const ns_coltype_t *a = s_arg_type(j, o->args[0]);
         if (o->type.type != NS_T_STRING)
@@ -1080,6 +1111,52 @@ static int s_outcol(s_ctx_t *c, const yaml_node_t *n, int idx, ns_outcol_t *o)
                               lk->name, what);
             }
         }
+        break;
+    }
+    case NS_FN_CONCAT:
+    case NS_FN_BEFORE:
+    case NS_FN_LPAD:
+        if (o->type.type != NS_T_STRING)
+            return s_fail(c, at, "fn %s gives a string, so %s cannot be %s", fns[k], what, tout);
+        for (int i = 0; i < o->nargs; i++)
+            if (s_arg_type(j, o->args[i])->type != NS_T_STRING)
+                return s_fail(c, argn[i], "fn %s needs string arguments in %s; '%s' is %s",
+                              fns[k], what, s_arg_name(j, o->args[i]),
+                              ns_type_name(s_arg_type(j, o->args[i])->type));
+        if (o->fn == NS_FN_LPAD) { /* value: the width, 1..64 */
+            const char *s = NULL;
+            size_t len = 0;
+            if (!val)
+                return s_fail(c, n, "missing key 'value' in %s (fn lpad pads to that width)",
+                              what);
+            if (s_nonempty(c, val, "value", &s, &len))
+                return -1;
+            o->value_num = 0;
+            for (size_t i = 0; i < len && o->value_num <= 64; i++)
+                o->value_num = s[i] >= '0' && s[i] <= '9' ? o->value_num * 10 + (s[i] - '0') : 99;
+            if (o->value_num < 1 || o->value_num > 64)
+                return s_fail(c, val, "fn lpad needs a width of 1 to 64 as its value in %s, not "
+                                      "'%.64s'", what, s);
+        }
+        if (o->fn == NS_FN_BEFORE) { /* value: the text that ends the result */
+            const char *s = NULL;
+            size_t len = 0;
+            if (!val)
+                return s_fail(c, n, "missing key 'value' in %s (fn before cuts at it)", what);
+            if (s_nonempty(c, val, "value", &s, &len) || s_strdup(c, val, s, len, &o->value))
+                return -1;
+        }
+        break;
+    case NS_FN_DATE_OF:
+    case NS_FN_ISO_WEEK_END: {
+        const ns_coltype_t *a = s_arg_type(j, o->args[0]);
+        ns_type_t want = o->fn == NS_FN_DATE_OF ? NS_T_TIMESTAMP : NS_T_INT;
+        if (o->type.type != NS_T_DATE)
+            return s_fail(c, at, "fn %s gives a date, so %s cannot be %s", fns[k], what, tout);
+        if (a->type != want)
+            return s_fail(c, argn[0], "fn %s needs a%s %s argument in %s; '%s' is %s", fns[k],
+                          want == NS_T_INT ? "n" : "", ns_type_name(want), what,
+                          s_arg_name(j, o->args[0]), ns_type_name(a->type));
         break;
     }
     case NS_FN_WHEN: {
@@ -1169,6 +1246,37 @@ static int s_transform(s_ctx_t *c, const yaml_node_t *n)
         j->out[i] = tmp;
         j->out_types[i] = tmp.type;
         j->nout = i + 1;
+    }
+    /* hidden columns: calc[] keeps every column (and owns the values),
+     * out[] only those written, so keys and reduce never see the others */
+    int nvis = 0;
+    for (int i = 0; i < count; i++)
+        nvis += !j->out[i].hidden;
+    if (nvis == 0)
+        return s_fail(c, n, "every transform column is hidden: the job would write nothing");
+    j->calc_out = calloc((size_t)count, sizeof *j->calc_out);
+    ns_outcol_t *vis = nvis < count ? calloc((size_t)nvis, sizeof *vis) : NULL;
+    ns_coltype_t *vt = nvis < count ? calloc((size_t)nvis, sizeof *vt) : NULL;
+    if (!j->calc_out || (nvis < count && (!vis || !vt))) {
+        free(vis);
+        free(vt);
+        return s_fail(c, n, "out of memory");
+    }
+    for (int i = 0, m = 0; i < count; i++)
+        j->calc_out[i] = j->out[i].hidden ? -1 : m++;
+    j->calc = j->out;
+    j->ncalc = count;
+    if (vis) {
+        for (int i = 0; i < count; i++)
+            if (j->calc_out[i] >= 0) {
+                vis[j->calc_out[i]] = j->out[i];
+                vis[j->calc_out[i]].value = NULL; /* owned by calc[i] */
+                vt[j->calc_out[i]] = j->out[i].type;
+            }
+        free(j->out_types);
+        j->out = vis;
+        j->out_types = vt;
+        j->nout = nvis;
     }
     return 0;
 }
@@ -1603,9 +1711,16 @@ void ns_job_destroy(ns_job_t **jp)
         for (int k = 0; k < NS_JOB_MAX_VALUES; k++)
             free(j->filter[i].values[k]);
     free(j->filter);
-    for (int i = 0; i < j->nout; i++)
-        free(j->out[i].value);
+    if (j->calc && j->calc != j->out) {
+        for (int i = 0; i < j->ncalc; i++)
+            free(j->calc[i].value);
+        free(j->calc);
+    } else {
+        for (int i = 0; i < j->nout; i++)
+            free(j->out[i].value);
+    }
     free(j->out);
+    free(j->calc_out);
     free(j->out_types);
     free(j->output_uri);
     free(j->table);

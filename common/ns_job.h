@@ -46,9 +46,25 @@ typedef enum {
     NS_FN_SUB,        /* args[0] - args[1] */
     NS_FN_MUL,        /* args[0] * args[1], rounded half away from zero to the output scale */
     NS_FN_WHEN,       /* args[1] when the text of string args[0] equals value, else NULL */
+    NS_FN_SUBSTR,     /* bytes sub_start.. (1-based) of string args[0], at most sub_len,
+                         without the blanks around them (a fixed-width field) */
+    NS_FN_CONCAT,     /* strings args[0..] joined; NULL if any is NULL */
+    NS_FN_LPAD,       /* string args[0] left-padded with '0' to value_num bytes */
+    NS_FN_DATE_OF,    /* the (UTC) date of timestamp args[0] */
+    NS_FN_ISO_WEEK_END, /* the Sunday ending ISO week args[0] (int YYYYWW) */
+    NS_FN_BEFORE,     /* string args[0] up to the first occurrence of value, else NULL */
 } ns_fn_t;
 
-typedef enum { NS_OP_EQ = 1, NS_OP_NE, NS_OP_IN, NS_OP_NOT_IN, NS_OP_NULL, NS_OP_NOT_NULL } ns_op_t;
+/* NS_OP_ENDS_WITH: the text ends with values[0] (LAUS measure codes) */
+typedef enum {
+    NS_OP_EQ = 1,
+    NS_OP_NE,
+    NS_OP_IN,
+    NS_OP_NOT_IN,
+    NS_OP_NULL,
+    NS_OP_NOT_NULL,
+    NS_OP_ENDS_WITH
+} ns_op_t;
 
 typedef struct {
     char name[NS_JOB_NAME_MAX]; /* input column name */
@@ -76,7 +92,9 @@ typedef struct {
     int64_t value_num;          /* ... and this value */
     int lookup;                 /* NS_FN_LOOKUP: index into the job's lookups */
     int lookup_col;             /* NS_FN_LOOKUP: the lookup's input column returned */
+    int sub_start, sub_len;     /* NS_FN_SUBSTR: first byte (1-based) and most bytes */
     bool required;              /* NULL makes the record a reject */
+    bool hidden;                /* computed for later columns, not written (not in out[]) */
 } ns_outcol_t;
 
 typedef struct {
@@ -137,6 +155,12 @@ typedef struct ns_job {
     ns_outcol_t *out;           /* output columns */
     int nout;
     ns_coltype_t *out_types;    /* types of out[], in order (owned) */
+    /* Every transform column in evaluation order, hidden ones included:
+     * calc[k] is written as out[calc_out[k]], or not at all (-1). Args
+     * NS_ARG_OUT(a) index calc[]. Without hidden columns calc == out. */
+    ns_outcol_t *calc;
+    int ncalc;
+    int *calc_out;
 
     /* shuffle and reduce */
     int dist_key[NS_MAX_COLUMNS]; /* output column indexes */

@@ -8,9 +8,11 @@
 #include <string.h>
 
 extern const ns_reduce_plugin_t ns_plugin_sessionize;
+extern const ns_reduce_plugin_t ns_plugin_orders_latest;
 
 static const ns_reduce_plugin_t *const s_plugins[] = {
     &ns_plugin_sessionize,
+    &ns_plugin_orders_latest,
 };
 
 const ns_reduce_plugin_t *ns_plugin_find(const char *name)
@@ -27,7 +29,7 @@ int ns_plugin_check(const ns_job_t *j, ns_err_t *err)
         return 0;
     const ns_reduce_plugin_t *p = ns_plugin_find(j->plugin);
     if (!p)
-        return ns_errf(err, "job '%s': no reduce plugin named '%s' (built in: sessionize)",
+        return ns_errf(err, "job '%s': no reduce plugin named '%s' (built in: sessionize, orders_latest)",
                        j->name, j->plugin ? j->plugin : "");
     if (p->check(j, err))
         return ns_err_prefix(err, "job '%s': reduce plugin '%s'", j->name, p->name);

@@ -29,6 +29,7 @@ struct ns_input {
         char uri[NS_URI_MAX];
         ns_field_t pathv[NS_MAX_COLUMNS];
         ns_field_t out[NS_MAX_COLUMNS];
+        char why[64]; /* the reason of a record with the wrong field count */
     } path;
 };
 
@@ -36,8 +37,16 @@ static int s_path_next(ns_recsrc_t *s, ns_record_t *rec, ns_err_t *err)
 {
     ns_input_t *in = (ns_input_t *)((char *)s - offsetof(ns_input_t, path.base));
     int r = in->path.inner->next(in->path.inner, rec, err);
-    if (r != NS_REC_RECORD || rec->nfields != in->path.nfile)
-        return r; /* a wrong field count is the map task's reject */
+    if (r != NS_REC_RECORD)
+        return r;
+    if (rec->nfields != in->path.nfile) {
+        /* a reject here: with the key's columns added, a record with that
+         * many more fields would otherwise pass the map task's count */
+        snprintf(in->path.why, sizeof in->path.why, "expected %d fields, found %d",
+                 in->path.nfile, rec->nfields);
+        rec->reject = in->path.why;
+        return NS_REC_REJECT;
+    }
     const ns_job_t *j = in->path.j;
     for (int i = 0, k = 0; i < j->nin; i++)
         in->path.out[i] = j->in[i].path_key ? in->path.pathv[i] : rec->fields[k++];

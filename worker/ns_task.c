@@ -495,6 +495,7 @@ typedef struct {
     ns_job_t *job;
     ns_value_t *in;           /* typed input values (nin) */
     ns_value_t *out;          /* output values (nout) */
+    ns_value_t *calc;         /* every transform value, hidden ones too (ncalc) */
     ns_value_t *consts;       /* parsed constants per output column */
     ns_buf_t scratch;         /* strings made by transforms, per record */
     ns_buf_t row;             /* the encoded row */
@@ -576,12 +577,12 @@ static int64_t s_rescale(int64_t v, int from, int to)
  * computed earlier for this record). */
 static const ns_value_t *s_argv(const s_map_t *m, int a)
 {
-    return a >= 0 ? &m->in[a] : &m->out[NS_ARG_OUT(a)];
+    return a >= 0 ? &m->in[a] : &m->calc[NS_ARG_OUT(a)];
 }
 
 static const ns_coltype_t *s_argt(const ns_job_t *j, int a)
 {
-    return a >= 0 ? &j->in[a].type : &j->out[NS_ARG_OUT(a)].type;
+    return a >= 0 ? &j->in[a].type : &j->calc[NS_ARG_OUT(a)].type;
 }
 
 /* v (of type from) cast to numeric type to; -1 when it overflows. */
@@ -656,11 +657,24 @@ static int s_arith(const s_map_t *m, const ns_outcol_t *oc, ns_value_t *v, ns_er
     return 0;
 }
 
-/* Computes output column k into m->out[k]; returns 0, or -1 with a reason. */
+/* The Sunday (days since 1970) ending ISO week ww of year y, or -1 when
+ * the year has no such week. */
+static int64_t s_iso_week_end(int64_t y, int64_t ww)
+{
+    if (y < 1 || y > 9998 || ww < 1 || ww > 53)
+        return -1;
+    int64_t jan4 = ns_days_from_civil((int)y, 1, 4), next = ns_days_from_civil((int)y + 1, 1, 4);
+    int64_t mon1 = jan4 - ((jan4 % 7 + 10) % 7), mon1n = next - ((next % 7 + 10) % 7);
+    if (ww > (mon1n - mon1) / 7)
+        return -1;
+    return mon1 + 7 * (ww - 1) + 6;
+}
+
+/* Transform column k (of calc[]) into m->calc[k]; returns 0, or -1 with a reason. */
 static int s_eval(s_map_t *m, int k, ns_err_t *why)
 {
-    const ns_outcol_t *oc = &m->job->out[k];
-    ns_value_t *v = &m->out[k];
+    const ns_outcol_t *oc = &m->job->calc[k];
+    ns_value_t *v = &m->calc[k];
     memset(v, 0, sizeof *v);
     switch (oc->fn) {
     case NS_FN_COLUMN:
@@ -712,6 +726,88 @@ static int s_eval(s_map_t *m, int k, ns_err_t *why)
     case NS_FN_CONST:
         *v = m->consts[k];
         break;
+    case NS_FN_CONCAT:
+    case NS_FN_LPAD: { /* into scratch, which was sized up front and must not move */
+        size_t n = 0, at = m->scratch.len;
+        for (int a = 0; a < oc->nargs; a++) {
+            if (s_argv(m, oc->args[a])->null) {
+                v->null = true;
+                break;
+            }
+            n += s_argv(m, oc->args[a])->len;
+        }
+        if (v->null)
+            break;
+        size_t pad = oc->fn == NS_FN_LPAD && n < (size_t)oc->value_num ? (size_t)oc->value_num - n : 0;
+        if (m->scratch.len + n + pad + 1 > m->scratch.cap)
+            return ns_errf(why, "transformed values longer than %zu bytes", m->scratch.cap);
+        char *dst = ns_buf_reserve(&m->scratch, n + pad);
+        if (!dst)
+            return ns_errf(why, "value too long");
+        memset(dst, '0', pad);
+        dst += pad;
+        for (int a = 0; a < oc->nargs; a++) {
+            const ns_value_t *s = s_argv(m, oc->args[a]);
+            if (s->len)
+                memcpy(dst, s->s, s->len);
+            dst += s->len;
+        }
+        m->scratch.len += n + pad;
+        v->s = m->scratch.data + at;
+        v->len = (uint32_t)(n + pad);
+        break;
+    }
+    case NS_FN_BEFORE: { /* a slice of the argument */
+        const ns_value_t *s = s_argv(m, oc->args[0]);
+        size_t vl = strlen(oc->value);
+        v->null = true;
+        for (uint32_t i = 0; !s->null && i + vl <= s->len; i++)
+            if (!memcmp(s->s + i, oc->value, vl)) {
+                *v = *s;
+                v->len = i;
+                break;
+            }
+        break;
+    }
+    case NS_FN_DATE_OF: { /* floor: 1969-12-31T23:00Z is 1969-12-31 */
+        const ns_value_t *ts = s_argv(m, oc->args[0]);
+        int64_t d = 86400LL * 1000000LL;
+        v->null = ts->null;
+        v->i = ts->null ? 0 : ts->i / d - (ts->i % d < 0);
+        break;
+    }
+    case NS_FN_ISO_WEEK_END: {
+        const ns_value_t *w = s_argv(m, oc->args[0]);
+        if (w->null) {
+            v->null = true;
+            break;
+        }
+        v->i = w->i > 0 ? s_iso_week_end(w->i / 100, w->i % 100) : -1;
+        if (v->i < 0)
+            return ns_errf(why, "column '%s': %lld is not an ISO week YYYYWW", oc->name,
+                           (long long)w->i);
+        break;
+    }
+    case NS_FN_SUBSTR: { /* a fixed-width field: the slice without its padding; blank is NULL */
+        const ns_value_t *s = s_argv(m, oc->args[0]);
+        uint32_t at = (uint32_t)oc->sub_start - 1;
+        if (s->null || s->len <= at) {
+            v->null = true;
+            break;
+        }
+        const char *p = s->s + at;
+        uint32_t n = s->len - at < (uint32_t)oc->sub_len ? s->len - at : (uint32_t)oc->sub_len;
+        while (n && (*p == ' ' || *p == '\t')) {
+            p++;
+            n--;
+        }
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        v->null = n == 0;
+        v->s = p;
+        v->len = n;
+        break;
+    }
     case NS_FN_TO_UTC: {
         const ns_value_t *ts = s_argv(m, oc->args[0]);
         const ns_value_t *off = s_argv(m, oc->args[1]);
@@ -789,6 +885,11 @@ static int s_filter_ok(const s_map_t *m, const ns_record_t *rec)
         case NS_OP_NOT_NULL:
             if (isnull) return 0;
             continue;
+        case NS_OP_ENDS_WITH: {
+            size_t vl = strlen(c->values[0]);
+            if (vl && (f->len < vl || memcmp(f->p + f->len - vl, c->values[0], vl))) return 0;
+            continue;
+        }
         default:
             break;
         }
@@ -843,9 +944,12 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
         }
     }
     ns_buf_reset(&m->scratch);
-    for (int k = 0; k < j->nout; k++)
+    for (int k = 0; k < j->ncalc; k++)
         if (s_eval(m, k, &why))
             return s_reject(m, in->uri, rec->offset, why.msg, rec->raw, rec->raw_len, err);
+    for (int k = 0; k < j->ncalc; k++) /* the written ones (hidden columns are not) */
+        if (j->calc_out[k] >= 0)
+            m->out[j->calc_out[k]] = m->calc[k];
     ns_buf_reset(&m->key);
     ns_buf_reset(&m->row);
     if (ns_key_encode(&m->key, j->out_types, m->out, j->dist_key, j->ndist))
@@ -963,20 +1067,21 @@ static int s_run_map(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job
     int rc = -1;
     m.in = calloc((size_t)job->nin, sizeof *m.in);
     m.out = calloc((size_t)job->nout, sizeof *m.out);
-    m.consts = calloc((size_t)job->nout, sizeof *m.consts);
+    m.calc = calloc((size_t)job->ncalc, sizeof *m.calc);
+    m.consts = calloc((size_t)job->ncalc, sizeof *m.consts);
     ns_buf_init(&m.scratch, job->max_record * 2 + 1024);
     ns_buf_init(&m.row, job->max_record * 2 + 65536);
     ns_buf_init(&m.key, NS_MAX_KEY * 2);
-    if (!m.in || !m.out || !m.consts || !ns_buf_reserve(&m.scratch, job->max_record * 2)) {
+    if (!m.in || !m.out || !m.calc || !m.consts || !ns_buf_reserve(&m.scratch, job->max_record * 2)) {
         ns_errf(err, "out of memory");
         goto out;
     }
-    for (int k = 0; k < job->nout; k++)
-        if (job->out[k].fn == NS_FN_CONST) {
+    for (int k = 0; k < job->ncalc; k++)
+        if (job->calc[k].fn == NS_FN_CONST) {
             ns_err_t why;
-            const char *v = job->out[k].value ? job->out[k].value : "";
-            if (ns_input_type(&job->out_types[k], NS_NUM_PLAIN, v, strlen(v), &m.consts[k], &why)) {
-                ns_errf(err, "constant of column '%s': %s", job->out[k].name, why.msg);
+            const char *v = job->calc[k].value ? job->calc[k].value : "";
+            if (ns_input_type(&job->calc[k].type, NS_NUM_PLAIN, v, strlen(v), &m.consts[k], &why)) {
+                ns_errf(err, "constant of column '%s': %s", job->calc[k].name, why.msg);
                 goto out;
             }
         }
@@ -1061,6 +1166,7 @@ out:
     free(m.gvals);
     free(m.in);
     free(m.out);
+    free(m.calc);
     free(m.consts);
     ns_buf_free(&m.scratch);
     ns_buf_free(&m.row);

@@ -32,20 +32,22 @@ job1=$(json_get id < "$T/run1.json")
 manifest1=$(json_get manifest < "$T/run1.json")
 grep -q "registered table 'sales_retail'" "$T/logs/coordinator.log" || fail "no registration in the log"
 "$NS_BIN" catalog show sales_retail > "$T/show.txt" || fail "catalog show failed"
-for col in "business_date *DATE" "store_id *VARCHAR" "sku *VARCHAR" "quantity *BIGINT" \
-           "net_amount *DECIMAL\\(18,2\\)" "discount_amount *DECIMAL\\(18,2\\)" "channel *VARCHAR"; do
+for col in "business_date *DATE" "store_key *VARCHAR" "sku *VARCHAR" "units *BIGINT" \
+           "net_local *DECIMAL\\(18,2\\)" "net_usd *DECIMAL\\(18,2\\)" "discount_usd *DECIMAL\\(18,2\\)" \
+           "lines *BIGINT" "channel *VARCHAR" "source_date *DATE"; do
   grep -Eq "^  $col *$" "$T/show.txt" || fail "catalog show lacks column '$col': $(cat "$T/show.txt")"
 done
+! grep -q "usd_per_unit" "$T/show.txt" || fail "a hidden transform column is in the table: $(cat "$T/show.txt")"
 grep -q "^table      sales_retail (job, version 1, schema version 1)" "$T/show.txt" || fail "header: $(head -1 "$T/show.txt")"
 grep -q "dt=$D1 .*job $job1" "$T/show.txt" || fail "no partition dt=$D1 of job $job1: $(cat "$T/show.txt")"
 grep -q "manifest $manifest1\$" "$T/show.txt" || fail "partition does not name manifest $manifest1"
-grep -q "^sort key   business_date, store_id, sku, txn_type, promo_id, currency" "$T/show.txt" || fail "sort key"
-grep -q "^dist key   store_id" "$T/show.txt" || fail "distribution key"
+grep -q "^sort key   business_date, store_key, sku, txn_type, promo_id, currency" "$T/show.txt" || fail "sort key"
+grep -q "^dist key   store_key" "$T/show.txt" || fail "distribution key"
 
 note "the document lists exactly the manifest's load files, with sizes and row counts"
 "$NS_BIN" catalog show sales_retail --json > "$T/doc1.json" || fail "catalog show --json failed"
 cmp -s "$T/doc1.json" "$T/catalog/tables/sales_retail.json" || fail "--json is not the stored document"
-[ "$(py 'd["format_version"], d["kind"], d["version"], len(d["columns"]), len(d["partitions"])' "$T/doc1.json")" = "1 job 1 10 1" ] \
+[ "$(py 'd["format_version"], d["kind"], d["version"], len(d["columns"]), len(d["partitions"])' "$T/doc1.json")" = "1 job 1 13 1" ] \
   || fail "document header: $(py 'd["format_version"], d["kind"], d["version"], len(d["columns"]), len(d["partitions"])' "$T/doc1.json")"
 [ "$(py 'd["partition_keys"]' "$T/doc1.json")" = "[{'name': 'dt', 'type': 'DATE'}]" ] || fail "partition keys"
 [ "$(py 'd["location"]' "$T/doc1.json")" = "file://$T/out/retail_pos/" ] || fail "location $(py 'd["location"]' "$T/doc1.json")"
@@ -119,7 +121,7 @@ grep -q "skip_lines 2" "$T/portal.txt" || fail "portal preamble: $(grep storage 
 
 note "list, drop and exit codes"
 "$NS_BIN" catalog list > "$T/list.txt"
-grep -Eq "^sales_retail +job +10 +2 +3 " "$T/list.txt" || fail "list: $(cat "$T/list.txt")"
+grep -Eq "^sales_retail +job +13 +2 +3 " "$T/list.txt" || fail "list: $(cat "$T/list.txt")"
 grep -Eq "^pos +crawled +20 +10 +2 " "$T/list.txt" || fail "list: $(cat "$T/list.txt")"
 "$NS_BIN" catalog list --json > "$T/list.json"
 [ "$(py '[(t["name"], t["kind"], t["partitions"]) for t in d["tables"]]' "$T/list.json")" = "[('pos', 'crawled', 10), ('sales_retail', 'job', 2)]" ] \

@@ -3,7 +3,7 @@
 # through it by name, and everything stopped again.
 . "$(dirname "$0")/lib.sh"
 DATE=2026-11-24
-"$NS_BIN" gen --sources pos --stores 8 --days 1 --start $DATE --out "file://$NIGHTSHIFT_HOME/raw" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 8 --days 1 --start $DATE --out "file://$NIGHTSHIFT_HOME/raw" >/dev/null
 "$NS_BIN" cluster up --workers 2 --liveness-ms 3000 || fail "cluster up"
 set +e
 "$NS_BIN" cluster up --workers 1 >/dev/null 2>&1; rc=$?

@@ -21,7 +21,7 @@ set -e
 echo "$err" | grep -Eq "bad.yaml:[0-9]+:[0-9]+: .*sort_key" || fail "bad job file message: $err"
 
 note "rejects past the error budget fail the job"
-"$NS_BIN" gen --sources pos --stores 10 --days 1 --start $DATE --seed 2 --bad-rate 0.05 --out "file://$T/raw" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 10 --days 1 --start $DATE --seed 2 --bad-rate 0.05 --out "file://$T/raw" >/dev/null
 sed 's/^error_budget:.*/error_budget: {max_rejects: 10, max_fraction: 0.5}/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/budget.yaml"
 set +e
 "$NS_BIN" submit "$T/budget.yaml" --date $DATE --var raw="file://$T/raw" --var out="file://$T/out-budget" \
@@ -44,6 +44,7 @@ set -e
 note "a corrupt object fails its task max_attempts times, then the job"
 mkdir -p "$T/raw2/pos/dt=$DATE/store=0001"
 cp "$T/raw/pos/dt=$DATE/store=0001/"*.gz "$T/raw2/pos/dt=$DATE/store=0001/"
+cp -r "$T/raw/master" "$T/raw2/"   # the lookups of the job
 f=$(ls "$T/raw2/pos/dt=$DATE/store=0001/"*.gz)
 head -c $(( $(stat -c %s "$f") / 2 )) "$f" > "$f.cut" && mv "$f.cut" "$f"
 set +e

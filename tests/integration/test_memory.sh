@@ -16,8 +16,8 @@ if [ "$(ldd "$NS_BIN" | grep -c libasan || true)" -gt 0 ]; then
 fi
 sed -e "s/^memory:.*/memory: ${BUDGET_MB}MB/" -e 's/^\(\s*split_size:\).*/\1 32MB/' \
   "$NS_SRC/jobs/retail_pos.yaml" > "$T/job.yaml"
-"$NS_BIN" gen --sources pos --stores 60 --days 1 --start $DATE --seed 8 --out "file://$T/small" >/dev/null
-"$NS_BIN" gen --sources pos --stores 60 --days 1 --start $DATE --seed 8 --scale 4 --out "file://$T/big" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 60 --days 1 --start $DATE --seed 8 --out "file://$T/small" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 60 --days 1 --start $DATE --seed 8 --scale 4 --out "file://$T/big" >/dev/null
 start_coordinator
 
 peak_kb() { # highest VmHWM of the running workers

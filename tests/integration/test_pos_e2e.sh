@@ -6,7 +6,7 @@
 # their sizes, and nothing else is left under the job's prefix.
 . "$(dirname "$0")/lib.sh"
 DATE=2026-11-24
-"$NS_BIN" gen --sources pos --stores 40 --days 1 --start $DATE --seed 11 --bad-rate 0.003 --out "file://$T/raw" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 40 --days 1 --start $DATE --seed 11 --bad-rate 0.003 --out "file://$T/raw" >/dev/null
 start_coordinator
 for _ in 1 2 3; do start_worker; done
 wait_workers 3
@@ -44,7 +44,8 @@ done
 
 note "rows equal the model of the job over the valid input"
 find "$T/raw/pos/dt=$DATE" -name '*.gz' | sort | xargs zcat | \
-  awk -f "$NS_SRC/tests/integration/expected_pos.awk" 2>"$T/expected.rejects" | LC_ALL=C sort > "$T/expected.txt"
+  awk -v fx="$T/raw/master/fx/dt=$DATE/rates.csv" -v products="$T/raw/master/products/dt=$DATE/products.csv" \
+      -v dt=$DATE -f "$NS_SRC/tests/integration/expected_pos.awk" 2>"$T/expected.rejects" | LC_ALL=C sort > "$T/expected.txt"
 manifest_content "$manifest" | LC_ALL=C sort > "$T/actual.txt"
 [ -s "$T/expected.txt" ] || fail "model produced no rows"
 if ! cmp -s "$T/expected.txt" "$T/actual.txt"; then

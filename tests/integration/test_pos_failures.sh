@@ -10,7 +10,7 @@
 # show that tasks were really lost or the job really recovered.
 . "$(dirname "$0")/lib.sh"
 DATE=2026-11-24
-"$NS_BIN" gen --sources pos --stores 120 --days 1 --start $DATE --seed 5 --bad-rate 0.001 --out "file://$T/raw" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 120 --days 1 --start $DATE --seed 5 --bad-rate 0.001 --out "file://$T/raw" >/dev/null
 # small splits, a small memory budget (several spills per map) and more
 # slices: many tasks of a second or so each
 sed -e 's/^\(\s*split_size:\).*/\1 1536KB/' -e 's/^\(\s*slices:\).*/\1 6/' \

@@ -13,7 +13,7 @@
 require_s3
 DATE=2026-11-24
 RUN=pos-s3-$$-$RANDOM
-"$NS_BIN" gen --sources pos --stores 40 --days 1 --start $DATE --seed 11 --bad-rate 0.003 --out "file://$T/raw" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 40 --days 1 --start $DATE --seed 11 --bad-rate 0.003 --out "file://$T/raw" >/dev/null
 
 start_coordinator
 for _ in 1 2 3; do start_worker; done

@@ -5,7 +5,7 @@
 # other, and the load files are identical to an undisturbed run.
 . "$(dirname "$0")/lib.sh"
 DATE=2026-11-24
-"$NS_BIN" gen --sources pos --stores 40 --days 1 --start $DATE --seed 3 --bad-rate 0 --out "file://$T/raw" >/dev/null
+"$NS_BIN" gen --sources pos,master --stores 40 --days 1 --start $DATE --seed 3 --bad-rate 0 --out "file://$T/raw" >/dev/null
 sed -e 's/^\(\s*split_size:\).*/\1 512KB/' "$NS_SRC/jobs/retail_pos.yaml" > "$T/job.yaml"
 start_coordinator --speculate-factor 2 --speculate-min-ms 300
 start_worker

@@ -126,7 +126,7 @@ Test(job, retail_pos)
         "txn_end_local", "utc_offset",    "line_no",     "line_type",  "void_flag",
         "sku",           "upc",           "qty",         "unit_price", "ext_amount",
         "disc_amount",   "promo_id",      "tender_type", "currency",   "orig_txn_ref"};
-    cr_assert_eq(j->nin, 20);
+    cr_assert_eq(j->nin, 21);
     for (int i = 0; i < 20; i++)
         cr_expect_str_eq(j->in[i].name, in_names[i]);
     cr_expect_eq(j->in[0].type.type, NS_T_STRING);
@@ -135,6 +135,13 @@ Test(job, retail_pos)
     cr_expect_eq(j->in[12].type.type, NS_T_INT);
     cr_expect_eq(j->in[14].type.type, NS_T_DECIMAL);
     cr_expect_eq(j->in[14].type.scale, 2);
+    cr_expect_str_eq(j->in[20].name, "dt");
+    cr_expect_str_eq(j->in[20].path_key, "dt");
+    cr_assert_eq(j->nlookups, 2);
+    cr_expect_str_eq(j->lookups[0].name, "products");
+    cr_expect_str_eq(j->lookups[1].name, "fx");
+    cr_expect_str_eq(j->lookups[1].src->input_uri, "s3://acme-raw/master/fx/dt=2026-11-24/");
+    cr_expect_eq(j->lookups[1].nkey, 2);
 
     cr_assert_eq(j->nfilter, 1);
     cr_expect_eq(j->filter[0].column, 8);
@@ -142,17 +149,25 @@ Test(job, retail_pos)
     cr_assert_eq(j->filter[0].nvalues, 1);
     cr_expect_str_eq(j->filter[0].values[0], "ITEM");
 
-    static const char *const out_names[] = {"business_date",   "store_id", "sku",      "txn_type",
-                                            "promo_id",        "currency", "quantity", "net_amount",
-                                            "discount_amount", "channel"};
-    cr_assert_eq(j->nout, 10);
-    for (int i = 0; i < 10; i++) {
+    /* the columns of docs/WAREHOUSE.md "Sales"; usd_per_unit is hidden */
+    static const char *const out_names[] = {
+        "business_date", "store_key", "sku",          "txn_type", "promo_id", "currency",    "units",
+        "net_local",     "net_usd",   "discount_usd", "lines",    "channel",  "source_date"};
+    cr_assert_eq(j->nout, 13);
+    for (int i = 0; i < 13; i++) {
         cr_expect_str_eq(j->out[i].name, out_names[i]);
         cr_expect_eq(ns_job_out_index(j, out_names[i]), i);
         cr_expect_eq(j->out_types[i].type, j->out[i].type.type);
         cr_expect_eq(j->out_types[i].scale, j->out[i].type.scale);
     }
-    cr_expect_eq(j->out[2].fn, NS_FN_COLUMN);
+    cr_assert_eq(j->ncalc, 14);
+    cr_expect_str_eq(j->calc[8].name, "usd_per_unit");
+    cr_expect(j->calc[8].hidden);
+    cr_expect_eq(j->calc[8].fn, NS_FN_LOOKUP);
+    cr_expect_eq(j->calc_out[8], -1);
+    cr_expect_eq(j->calc_out[9], 8);
+    cr_expect_eq(ns_job_out_index(j, "usd_per_unit"), -1);
+    cr_expect_eq(j->out[2].fn, NS_FN_LOOKUP);
     cr_expect_eq(j->out[2].args[0], 10); /* sku */
     cr_expect(j->out[2].required);
     cr_expect_not(j->out[4].required);
@@ -161,11 +176,12 @@ Test(job, retail_pos)
     cr_expect_eq(j->out[7].type.type, NS_T_DECIMAL);
     cr_expect_eq(j->out[7].type.scale, 2);
     cr_expect_eq(j->out[7].args[0], 14); /* ext_amount */
-    cr_expect_eq(j->out[8].args[0], 15); /* disc_amount */
-    cr_expect_eq(j->out[9].fn, NS_FN_CONST);
-    cr_expect_eq(j->out[9].nargs, 0);
-    cr_expect_str_eq(j->out[9].value, "retail");
-    cr_expect_eq(j->out_types[9].type, NS_T_STRING);
+    cr_expect_eq(j->out[8].fn, NS_FN_MUL);
+    cr_expect_eq(j->out[8].args[1], NS_ARG_OUT(8)); /* calc[8], the rate */
+    cr_expect_eq(j->out[11].fn, NS_FN_CONST);
+    cr_expect_eq(j->out[11].nargs, 0);
+    cr_expect_str_eq(j->calc[12].value, "retail");
+    cr_expect_eq(j->out_types[11].type, NS_T_STRING);
 
     cr_assert_eq(j->ndist, 1);
     cr_expect_eq(j->dist_key[0], 1);
@@ -174,11 +190,13 @@ Test(job, retail_pos)
         cr_expect_eq(j->sort_key[i], i);
     cr_expect_eq(j->reduce, NS_REDUCE_AGGREGATE);
     cr_expect_eq(j->group_len, 6);
-    cr_assert_eq(j->nsum, 3);
+    cr_assert_eq(j->nsum, 5);
     cr_expect_eq(j->sum_cols[0], 6);
     cr_expect_eq(j->sum_cols[1], 7);
     cr_expect_eq(j->sum_cols[2], 8);
-    cr_expect(j->drop_zero);
+    cr_expect_eq(j->sum_cols[3], 9);
+    cr_expect_eq(j->sum_cols[4], 10);
+    cr_expect_not(j->drop_zero);
     cr_expect_str_eq(j->table, "sales_retail");
     cr_expect_eq(j->slices, 4);
     cr_expect_eq(j->target_file_bytes, 256ull << 20);
@@ -664,8 +682,6 @@ Test(job, error_transform)
           "args of transform 'x' must be a sequence");
     s_bad(TR_HEAD "  - {name: x, fn: const}\n" TR_TAIL, "11:5",
           "missing key 'type' in transform 'x' (fn const needs it)");
-    s_bad(TR_HEAD "  - {name: x, type: int, fn: const}\n" TR_TAIL, "11:5",
-          "missing key 'value' in transform 'x'");
     s_bad(TR_HEAD "  - {name: x, type: int, fn: const, value: 12a}\n" TR_TAIL, "11:44",
           "bad value for int column 'x'");
     s_bad(TR_HEAD "  - {name: x, type: date, fn: const, value: '2026-02-30'}\n" TR_TAIL, "11:45",
@@ -875,6 +891,47 @@ Test(job, lookups_and_arithmetic)
 #undef T1
 }
 
+/* substr cuts fixed-width columns (GHCN stations.txt); ends_with filters by
+ * a suffix (the LAUS measure code). */
+Test(job, substr_and_ends_with)
+{
+    ns_job_t *j = s_ok(TR_HEAD "  - {name: id, fn: substr, args: [s], start: 1, length: 11}\n"
+                               "  - {name: rest, fn: substr, args: [a], start: 87}\n"
+                               "  - {name: id2, fn: trim, args: [id]}\n"
+                       "filter:\n  - {column: s, op: ends_with, value: '03'}\n" TR_TAIL);
+    cr_expect_eq(j->out[1].fn, NS_FN_SUBSTR);
+    cr_expect_eq(j->out[1].type.type, NS_T_STRING);
+    cr_expect_eq(j->out[1].sub_start, 1);
+    cr_expect_eq(j->out[1].sub_len, 11);
+    cr_expect_eq(j->out[2].args[0], NS_ARG_OUT(0), "an earlier output column as an argument");
+    cr_expect_eq(j->out[2].sub_start, 87);
+    cr_expect_eq(j->out[2].sub_len, 64 << 20, "without length: to the end");
+    cr_expect_eq(j->filter[0].op, NS_OP_ENDS_WITH);
+    cr_expect_str_eq(j->filter[0].values[0], "03");
+    ns_job_destroy(&j);
+    s_bad(TR_HEAD "  - {name: x, fn: substr, args: [s]}\n" TR_TAIL, "11:5",
+          "fn substr needs 'start' (the first byte, from 1) in transform 'x'");
+    s_bad(TR_HEAD "  - {name: x, fn: substr, args: [s], start: 0}\n" TR_TAIL, "11:45", "start");
+    s_bad(TR_HEAD "  - {name: x, fn: substr, args: [s], start: 1, length: 0}\n" TR_TAIL, "11:56",
+          "length");
+    s_bad(TR_HEAD "  - {name: x, fn: substr, args: [n], start: 1}\n" TR_TAIL, "11:34",
+          "fn substr needs a string argument");
+    s_bad(TR_HEAD "  - {name: x, type: int, fn: substr, args: [s], start: 1}\n" TR_TAIL, "11:21",
+          "fn substr gives a string");
+    s_bad(TR_HEAD "  - {name: x, fn: substr, args: [s, s], start: 1}\n" TR_TAIL, "11:33",
+          "fn 'substr' takes 1 argument");
+    s_bad(TR_HEAD "  - {name: x, fn: trim, args: [s], start: 1}\n" TR_TAIL, "11:43",
+          "'start' and 'length' only go with fn substr");
+    s_bad(TR_HEAD "  - {name: x, from: s, length: 2}\n" TR_TAIL, "11:32",
+          "'start' and 'length' only go with fn substr");
+    const char *head = NAME INPUT TRANSFORM OUTPUT "filter:\n";
+    char y[2048];
+    snprintf(y, sizeof y, "%s  - {column: a, op: ends_with}\n", head);
+    s_bad(y, "15:5", "op 'ends_with' needs 'value' in filter[0]");
+    snprintf(y, sizeof y, "%s  - {column: a, op: ends_with, values: ['03']}\n", head);
+    s_bad(y, "15:40", "op 'ends_with' takes 'value', not 'values'");
+}
+
 /* ---- bounds ---- */
 
 Test(job, bounds)
@@ -930,4 +987,72 @@ Test(job, bounds)
     j = ns_job_parse(cyc, strlen(cyc), "a.yaml", NULL, 0, &err);
     cr_expect_null(j);
     cr_expect(strstr(err.msg, "input.columns must be a sequence, not a mapping"), "%s", err.msg);
+}
+
+/* hidden columns, a const without a value (NULL), and the functions of the
+ * sales jobs: concat, lpad, before, date_of, iso_week_end */
+Test(job, transform_hidden_and_sales_fns)
+{
+    ns_job_t *j = s_ok(TR_HEAD
+                       "  - {name: dash, fn: const, type: string, value: '-', hidden: true}\n"
+                       "  - {name: p, fn: before, args: [s], value: ' #', hidden: true}\n"
+                       "  - {name: nr, fn: lpad, args: [s], value: '4'}\n"
+                       "  - {name: key, fn: concat, args: [p, dash, nr]}\n"
+                       "  - {name: day, fn: date_of, args: [ts]}\n"
+                       "  - {name: wk, fn: iso_week_end, args: [n]}\n"
+                       "  - {name: none, fn: const, type: \"decimal(14,2)\"}\n" TR_TAIL);
+    /* out[] holds the written columns only; calc[] all of them, in order */
+    cr_assert_eq(j->nout, 6);
+    cr_assert_eq(j->ncalc, 8);
+    cr_expect_str_eq(j->out[1].name, "nr");
+    cr_expect_str_eq(j->out[2].name, "key");
+    cr_expect_eq(j->calc_out[1], -1);
+    cr_expect_eq(j->calc_out[2], -1);
+    cr_expect_eq(j->calc_out[4], 2);
+    cr_expect_eq(j->calc[4].fn, NS_FN_CONCAT);
+    cr_expect_eq(j->calc[4].args[0], NS_ARG_OUT(2)); /* p: an index of calc[] */
+    cr_expect_eq(j->calc[3].value_num, 4);
+    cr_expect_eq(j->out_types[2].type, NS_T_STRING);
+    cr_expect_eq(j->out_types[3].type, NS_T_DATE);
+    cr_expect_eq(j->out_types[4].type, NS_T_DATE);
+    cr_expect_eq(j->out_types[5].type, NS_T_DECIMAL);
+    cr_expect_null(j->calc[7].value);
+    cr_expect_eq(ns_job_out_index(j, "dash"), -1);
+    ns_job_destroy(&j);
+    /* without hidden columns calc is out */
+    j = s_ok(TR_HEAD TR_TAIL);
+    cr_expect_eq(j->calc, j->out);
+    cr_expect_eq(j->ncalc, 1);
+    ns_job_destroy(&j);
+
+    s_bad(TR_HEAD "  - {name: x, fn: concat, args: [s, n]}\n" TR_TAIL, "11:37",
+          "fn concat needs string arguments in transform 'x'; 'n' is int");
+    s_bad(TR_HEAD "  - {name: x, fn: concat, args: [s, s, s, s, s]}\n" TR_TAIL, "11:33",
+          "too many args");
+    s_bad(TR_HEAD "  - {name: x, fn: lpad, args: [s]}\n" TR_TAIL, "11:5",
+          "missing key 'value' in transform 'x' (fn lpad pads to that width)");
+    s_bad(TR_HEAD "  - {name: x, fn: lpad, args: [s], value: '65'}\n" TR_TAIL, "11:43",
+          "fn lpad needs a width of 1 to 64");
+    s_bad(TR_HEAD "  - {name: x, fn: lpad, args: [s], value: 4x}\n" TR_TAIL, "11:43",
+          "fn lpad needs a width of 1 to 64");
+    s_bad(TR_HEAD "  - {name: x, fn: before, args: [s]}\n" TR_TAIL, "11:5",
+          "missing key 'value' in transform 'x' (fn before cuts at it)");
+    s_bad(TR_HEAD "  - {name: x, type: int, fn: before, args: [s], value: '#'}\n" TR_TAIL, "11:21",
+          "fn before gives a string");
+    s_bad(TR_HEAD "  - {name: x, fn: date_of, args: [d]}\n" TR_TAIL, "11:35",
+          "fn date_of needs a timestamp argument in transform 'x'; 'd' is date");
+    s_bad(TR_HEAD "  - {name: x, fn: iso_week_end, args: [s]}\n" TR_TAIL, "11:40",
+          "fn iso_week_end needs an int argument in transform 'x'; 's' is string");
+    s_bad(TR_HEAD "  - {name: x, type: string, fn: date_of, args: [ts]}\n" TR_TAIL, "11:21",
+          "fn date_of gives a date");
+    s_bad(TR_HEAD "  - {name: x, from: s, hidden: yes}\n" TR_TAIL, "11:32", "bad hidden 'yes'");
+    /* a hidden column is not written, so no key can name it */
+    s_bad(NAME "input:\n  uri: /r/\n  columns:\n    - {name: s, type: string}\n"
+               "transform:\n  - {name: a, from: s}\n  - {name: h, from: s, hidden: true}\n"
+               "output: {uri: /o/, table: t, sort_key: [a, h]}\n",
+          "9:44", "unknown output column 'h' in output.sort_key");
+    s_bad(NAME "input:\n  uri: /r/\n  columns:\n    - {name: s, type: string}\n"
+               "transform:\n  - {name: a, from: s, hidden: true}\n"
+               "output: {uri: /o/, table: t, sort_key: [a]}\n",
+          "7:3", "every transform column is hidden");
 }
