@@ -8,8 +8,10 @@ NS_SRC=${NS_SRC:?NS_SRC must point to the source tree}
 T=$(mktemp -d /tmp/ns-it.XXXXXX)
 export NIGHTSHIFT_HOME=$T/home
 mkdir -p "$NIGHTSHIFT_HOME" "$T/logs"
-# a free port per test run
-PORT=$(( 20000 + RANDOM % 20000 ))
+# a free port per test run, below Linux's ephemeral range (32768-60999,
+# /proc/sys/net/ipv4/ip_local_port_range), so that no client socket of
+# another test can take it between this check and the coordinator's bind
+PORT=$(( 20000 + RANDOM % 12000 ))
 while (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; do PORT=$(( PORT + 1 )); done
 export NIGHTSHIFT_COORDINATOR=tcp://127.0.0.1:$PORT
 COORD_PID=
