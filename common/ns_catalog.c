@@ -121,6 +121,9 @@ static size_t s_utf8(unsigned cp, char *o)
     return 4;
 }
 
+/* The one-character escapes of JSON strings and the bytes they stand for. */
+static const char s_esc_from[] = "\"\\/bfnrt", s_esc_to[] = "\"\\/\b\f\n\r\t";
+
 /* Parses the string at j->p (on its opening quote) into arena memory. */
 static int s_jstring(s_jp_t *j, const char **out, size_t *outlen)
 {
@@ -148,31 +151,12 @@ static int s_jstring(s_jp_t *j, const char **out, size_t *outlen)
         }
         j->p++;
         char e = *j->p++;
+        const char *one = e ? strchr(s_esc_from, e) : NULL;
+        if (one) {
+            o[n++] = s_esc_to[one - s_esc_from];
+            continue;
+        }
         switch (e) {
-        case '"':
-            o[n++] = '"';
-            break;
-        case '\\':
-            o[n++] = '\\';
-            break;
-        case '/':
-            o[n++] = '/';
-            break;
-        case 'b':
-            o[n++] = '\b';
-            break;
-        case 'f':
-            o[n++] = '\f';
-            break;
-        case 'n':
-            o[n++] = '\n';
-            break;
-        case 'r':
-            o[n++] = '\r';
-            break;
-        case 't':
-            o[n++] = '\t';
-            break;
         case 'u': {
             unsigned cp, lo;
             if (q - j->p < 4 || s_hex4(j->p, &cp))
@@ -417,6 +401,8 @@ ns_catalog_table_t *ns_catalog_table_new(void)
 
 static void s_free_strv(char **v, int n)
 {
+    if (!v)
+        return;
     for (int i = 0; i < n; i++)
         free(v[i]);
     free(v);
@@ -494,29 +480,21 @@ void ns_catalog_table_destroy(ns_catalog_table_t **tp)
     *tp = NULL;
 }
 
+/* The warehouse spelling of each type but DECIMAL(18,scale). */
+static const char *const s_wtypes[] = {
+    [NS_T_STRING] = "VARCHAR",      [NS_T_INT] = "BIGINT",   [NS_T_DATE] = "DATE",
+    [NS_T_TIMESTAMP] = "TIMESTAMP", [NS_T_BOOL] = "BOOLEAN",
+};
+#define S_NWTYPES (sizeof s_wtypes / sizeof *s_wtypes)
+
 void ns_catalog_warehouse_type(const ns_coltype_t *t, char *out, size_t cap)
 {
-    switch (t->type) {
-    case NS_T_STRING:
-        snprintf(out, cap, "VARCHAR");
-        return;
-    case NS_T_INT:
-        snprintf(out, cap, "BIGINT");
-        return;
-    case NS_T_DECIMAL:
+    if (t->type == NS_T_DECIMAL)
         snprintf(out, cap, "DECIMAL(18,%d)", t->scale);
-        return;
-    case NS_T_DATE:
-        snprintf(out, cap, "DATE");
-        return;
-    case NS_T_TIMESTAMP:
-        snprintf(out, cap, "TIMESTAMP");
-        return;
-    case NS_T_BOOL:
-        snprintf(out, cap, "BOOLEAN");
-        return;
-    }
-    snprintf(out, cap, "VARCHAR");
+    else if ((size_t)t->type < S_NWTYPES && s_wtypes[t->type])
+        snprintf(out, cap, "%s", s_wtypes[t->type]);
+    else
+        snprintf(out, cap, "VARCHAR");
 }
 
 /* nightshift's spelling of a type: string, int, decimal(18,2), ... */
@@ -533,20 +511,20 @@ static int s_parse_wtype(const char *s, ns_coltype_t *t)
 {
     int p, sc;
     t->scale = 0;
-    if (!strcasecmp(s, "VARCHAR") || !strncasecmp(s, "VARCHAR(", 8) || !strcasecmp(s, "TEXT"))
+    for (size_t i = 0; i < S_NWTYPES; i++) {
+        if (s_wtypes[i] && !strcasecmp(s, s_wtypes[i])) {
+            t->type = (ns_type_t)i;
+            return 0;
+        }
+    }
+    if (!strncasecmp(s, "VARCHAR(", 8) || !strcasecmp(s, "TEXT"))
         t->type = NS_T_STRING;
-    else if (!strcasecmp(s, "BIGINT") || !strcasecmp(s, "INTEGER") || !strcasecmp(s, "INT"))
+    else if (!strcasecmp(s, "INTEGER") || !strcasecmp(s, "INT"))
         t->type = NS_T_INT;
     else if (sscanf(s, "DECIMAL(%d,%d)", &p, &sc) == 2 && sc >= 0 && sc <= 18) {
         t->type = NS_T_DECIMAL;
         t->scale = sc;
-    } else if (!strcasecmp(s, "DATE"))
-        t->type = NS_T_DATE;
-    else if (!strcasecmp(s, "TIMESTAMP"))
-        t->type = NS_T_TIMESTAMP;
-    else if (!strcasecmp(s, "BOOLEAN"))
-        t->type = NS_T_BOOL;
-    else
+    } else
         return -1;
     return 0;
 }
@@ -655,6 +633,19 @@ static int s_jchr(ns_buf_t *b, int c)
     return ns_buf_append_json(b, &ch, 1);
 }
 
+/* lead (literal text: a separator and a key), then the value s or c. */
+static int s_jfield(ns_buf_t *b, const char *lead, const char *s)
+{
+    int rc = ns_buf_append(b, lead, strlen(lead));
+    return rc | s_jstr(b, s);
+}
+
+static int s_jfield_chr(ns_buf_t *b, const char *lead, int c)
+{
+    int rc = ns_buf_append(b, lead, strlen(lead));
+    return rc | s_jchr(b, c);
+}
+
 static int s_jstrv(ns_buf_t *b, char *const *v, int n)
 {
     int rc = ns_buf_append(b, "[", 1);
@@ -666,23 +657,23 @@ static int s_jstrv(ns_buf_t *b, char *const *v, int n)
     return rc | ns_buf_append(b, "]", 1);
 }
 
+/* An EDI separator as s_jchr takes it: 0 (not known) is -1. */
+static int s_sep(char c)
+{
+    return c ? (unsigned char)c : -1;
+}
+
 static int s_storage_json(ns_buf_t *b, const ns_catalog_table_t *t)
 {
     const ns_catalog_storage_t *s = &t->storage;
     bool job = !strcmp(t->kind, "job");
-    int rc = ns_buf_appendf(b, "{\"format\": ");
-    rc |= s_jstr(b, s->format);
+    int rc = s_jfield(b, "{\"format\": ", s->format);
     if (!strcmp(s->format, "delimited")) {
-        rc |= ns_buf_appendf(b, ", \"delimiter\": ");
-        rc |= s_jchr(b, s->delimiter);
-        rc |= ns_buf_appendf(b, ", \"quote\": ");
-        rc |= s_jchr(b, s->quote);
-        rc |= ns_buf_appendf(b, ", \"escape\": ");
-        rc |= s_jchr(b, s->escape);
-        if (s->null_text[0]) {
-            rc |= ns_buf_appendf(b, ", \"null\": ");
-            rc |= s_jstr(b, s->null_text);
-        }
+        rc |= s_jfield_chr(b, ", \"delimiter\": ", s->delimiter);
+        rc |= s_jfield_chr(b, ", \"quote\": ", s->quote);
+        rc |= s_jfield_chr(b, ", \"escape\": ", s->escape);
+        if (s->null_text[0])
+            rc |= s_jfield(b, ", \"null\": ", s->null_text);
         rc |= ns_buf_appendf(b, ", \"header\": %s, \"skip_lines\": %d",
                              s->header ? "true" : "false", s->skip_lines);
         if (!job)
@@ -692,14 +683,10 @@ static int s_storage_json(ns_buf_t *b, const ns_catalog_table_t *t)
     if (!strcmp(s->format, "json"))
         rc |= ns_buf_appendf(b, ", \"concatenated\": %s", s->concatenated ? "true" : "false");
     if (!strcmp(s->format, "edi")) {
-        rc |= ns_buf_appendf(b, ", \"edi\": {\"element_separator\": ");
-        rc |= s_jchr(b, s->edi_element ? (unsigned char)s->edi_element : -1);
-        rc |= ns_buf_appendf(b, ", \"component_separator\": ");
-        rc |= s_jchr(b, s->edi_component ? (unsigned char)s->edi_component : -1);
-        rc |= ns_buf_appendf(b, ", \"segment_terminator\": ");
-        rc |= s_jchr(b, s->edi_terminator ? (unsigned char)s->edi_terminator : -1);
-        rc |= ns_buf_appendf(b, ", \"version\": ");
-        rc |= s_jstr(b, s->edi_version);
+        rc |= s_jfield_chr(b, ", \"edi\": {\"element_separator\": ", s_sep(s->edi_element));
+        rc |= s_jfield_chr(b, ", \"component_separator\": ", s_sep(s->edi_component));
+        rc |= s_jfield_chr(b, ", \"segment_terminator\": ", s_sep(s->edi_terminator));
+        rc |= s_jfield(b, ", \"version\": ", s->edi_version);
         rc |= ns_buf_appendf(b, ", \"transaction_sets\": [");
         const char *p = s->edi_sets;
         for (int first = 1; *p; first = 0) {
@@ -712,19 +699,15 @@ static int s_storage_json(ns_buf_t *b, const ns_catalog_table_t *t)
         }
         rc |= ns_buf_append(b, "]}", 2);
     }
-    rc |= ns_buf_appendf(b, ", \"encoding\": ");
-    rc |= s_jstr(b, s->encoding);
+    rc |= s_jfield(b, ", \"encoding\": ", s->encoding);
     if (!job) {
         rc |= ns_buf_appendf(b, ", \"bom\": %s", s->bom ? "true" : "false");
-        if (s->byte_order[0]) {
-            rc |= ns_buf_appendf(b, ", \"byte_order\": ");
-            rc |= s_jstr(b, s->byte_order);
-        }
+        if (s->byte_order[0])
+            rc |= s_jfield(b, ", \"byte_order\": ", s->byte_order);
         if (strcmp(s->format, "edi"))
             rc |= ns_buf_appendf(b, ", \"line_end\": \"%s\"", s->crlf ? "crlf" : "lf");
     }
-    rc |= ns_buf_appendf(b, ", \"compression\": ");
-    rc |= s_jstr(b, s->compression);
+    rc |= s_jfield(b, ", \"compression\": ", s->compression);
     if (job)
         rc |= ns_buf_appendf(b, ", \"manifest\": %s", s->manifest ? "true" : "false");
     return rc | ns_buf_append(b, "}", 1);
@@ -735,13 +718,10 @@ static int s_col_json(ns_buf_t *b, const ns_catalog_col_t *c, bool crawled)
     char wt[32], nt[32];
     ns_catalog_warehouse_type(&c->type, wt, sizeof wt);
     s_ns_type(&c->type, nt, sizeof nt);
-    int rc = ns_buf_appendf(b, "{\"name\": ");
-    rc |= s_jstr(b, c->name);
+    int rc = s_jfield(b, "{\"name\": ", c->name);
     rc |= ns_buf_appendf(b, ", \"type\": \"%s\", \"nightshift_type\": \"%s\"", wt, nt);
-    if (c->source_name) {
-        rc |= ns_buf_appendf(b, ", \"source_name\": ");
-        rc |= s_jstr(b, c->source_name);
-    }
+    if (c->source_name)
+        rc |= s_jfield(b, ", \"source_name\": ", c->source_name);
     if (c->number == NS_NUM_GROUPED)
         rc |= ns_buf_appendf(b, ", \"number\": \"grouped\"");
     else if (c->number == NS_NUM_MONEY)
@@ -755,10 +735,8 @@ static int s_col_json(ns_buf_t *b, const ns_catalog_col_t *c, bool crawled)
         rc |= ns_buf_appendf(b, ", \"nullable\": %s", c->nullable ? "true" : "false");
     if (c->mismatches) {
         rc |= ns_buf_appendf(b, ", \"mismatches\": %llu", (unsigned long long)c->mismatches);
-        if (c->mismatch_example) {
-            rc |= ns_buf_appendf(b, ", \"mismatch_example\": ");
-            rc |= s_jstr(b, c->mismatch_example);
-        }
+        if (c->mismatch_example)
+            rc |= s_jfield(b, ", \"mismatch_example\": ", c->mismatch_example);
     }
     return rc | ns_buf_append(b, "}", 1);
 }
@@ -773,17 +751,13 @@ static int s_part_json(ns_buf_t *b, const ns_catalog_part_t *p, bool job)
         rc |= ns_buf_append(b, ": ", 2);
         rc |= s_jstr(b, p->values[i]);
     }
-    rc |= ns_buf_appendf(b, "}, \"location\": ");
-    rc |= s_jstr(b, p->location);
+    rc |= s_jfield(b, "}, \"location\": ", p->location);
     if (!job)
         return rc | ns_buf_appendf(b, ", \"objects\": %llu, \"bytes\": %llu}",
                                    (unsigned long long)p->objects, (unsigned long long)p->bytes);
-    rc |= ns_buf_appendf(b, ",\n     \"manifest\": ");
-    rc |= s_jstr(b, p->manifest);
-    rc |= ns_buf_appendf(b, ",\n     \"job\": ");
-    rc |= s_jstr(b, p->job);
-    rc |= ns_buf_appendf(b, ", \"committed\": ");
-    rc |= s_jstr(b, p->committed);
+    rc |= s_jfield(b, ",\n     \"manifest\": ", p->manifest);
+    rc |= s_jfield(b, ",\n     \"job\": ", p->job);
+    rc |= s_jfield(b, ", \"committed\": ", p->committed);
     /* uncompressed bytes only when known: workers may report 0 */
     rc |= ns_buf_appendf(b, ", \"schema_version\": %lld, \"rows\": %llu",
                          (long long)p->schema_version, (unsigned long long)p->rows);
@@ -805,10 +779,8 @@ static int s_part_json(ns_buf_t *b, const ns_catalog_part_t *p, bool job)
 
 static int s_crawl_json(ns_buf_t *b, const ns_catalog_crawlinfo_t *c)
 {
-    int rc = ns_buf_appendf(b, "{\n    \"prefix\": ");
-    rc |= s_jstr(b, c->prefix);
-    rc |= ns_buf_appendf(b, ", \"crawled\": ");
-    rc |= s_jstr(b, c->crawled);
+    int rc = s_jfield(b, "{\n    \"prefix\": ", c->prefix);
+    rc |= s_jfield(b, ", \"crawled\": ", c->crawled);
     rc |= ns_buf_appendf(b,
                          ",\n    \"objects\": %llu, \"bytes\": %llu, \"skipped_objects\": %llu, "
                          "\"empty_objects\": %llu, \"sample_bytes\": %llu,\n    \"sampled\": ",
@@ -832,19 +804,14 @@ int ns_catalog_to_json(const ns_catalog_table_t *t, ns_buf_t *b, ns_err_t *err)
     int rc =
         ns_buf_appendf(b, "{\n  \"format_version\": %d,\n  \"name\": ", NS_CATALOG_FORMAT_VERSION);
     rc |= s_jstr(b, t->name);
-    rc |= ns_buf_appendf(b, ",\n  \"kind\": ");
-    rc |= s_jstr(b, t->kind);
+    rc |= s_jfield(b, ",\n  \"kind\": ", t->kind);
     rc |= ns_buf_appendf(b, ",\n  \"version\": %lld,\n  \"schema_version\": %lld,\n  \"created\": ",
                          (long long)t->version, (long long)t->schema_version);
     rc |= s_jstr(b, t->created);
-    rc |= ns_buf_appendf(b, ",\n  \"updated\": ");
-    rc |= s_jstr(b, t->updated);
-    rc |= ns_buf_appendf(b, ",\n  \"location\": ");
-    rc |= s_jstr(b, t->location);
-    if (job) {
-        rc |= ns_buf_appendf(b, ",\n  \"job\": ");
-        rc |= s_jstr(b, t->job);
-    }
+    rc |= s_jfield(b, ",\n  \"updated\": ", t->updated);
+    rc |= s_jfield(b, ",\n  \"location\": ", t->location);
+    if (job)
+        rc |= s_jfield(b, ",\n  \"job\": ", t->job);
     rc |= ns_buf_appendf(b, ",\n  \"storage\": ");
     rc |= s_storage_json(b, t);
     rc |= ns_buf_appendf(b, ",\n  \"columns\": [");
@@ -885,8 +852,7 @@ int ns_catalog_to_json(const ns_catalog_table_t *t, ns_buf_t *b, ns_err_t *err)
         rc |= s_crawl_json(b, &t->crawl);
     }
     for (int i = 0; i < t->nextra; i++) {
-        rc |= ns_buf_appendf(b, ",\n  ");
-        rc |= s_jstr(b, t->extra[i].key);
+        rc |= s_jfield(b, ",\n  ", t->extra[i].key);
         rc |= ns_buf_appendf(b, ": %s", t->extra[i].json);
     }
     rc |= ns_buf_appendf(b, "\n}\n");
@@ -1510,8 +1476,13 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
     if (j->nout > NS_MAX_COLUMNS)
         return ns_errf(err, "job '%s' has too many output columns", j->name);
 
-    /* the new partition first: nothing changes in t if it cannot be built */
+    /* the new partition and the new values first: nothing changes in t if
+     * they cannot be built (on failure they are freed below fail:) */
     ns_catalog_part_t np = {0};
+    ns_catalog_col_t *cols = NULL;
+    char **sk = NULL, **dk = NULL, *loc = NULL, *jobname = NULL;
+    ns_catalog_pkey_t *pk = NULL;
+    int rc;
     if (s_uri_kv(j->output_uri, &np.keys, &np.values, &np.nvalues))
         goto oom;
     if (np.nvalues == 0) {
@@ -1545,7 +1516,7 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
     }
 
     /* columns */
-    ns_catalog_col_t *cols = calloc((size_t)(j->nout ? j->nout : 1), sizeof *cols);
+    cols = calloc((size_t)(j->nout ? j->nout : 1), sizeof *cols);
     if (!cols)
         goto oom;
     for (int i = 0; i < j->nout; i++) {
@@ -1557,26 +1528,19 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
         same = !strcmp(t->cols[i].name, cols[i].name) &&
                t->cols[i].type.type == cols[i].type.type &&
                t->cols[i].type.scale == cols[i].type.scale;
-    char **sk = calloc((size_t)(j->nsort ? j->nsort : 1), sizeof *sk);
-    char **dk = calloc((size_t)(j->ndist ? j->ndist : 1), sizeof *dk);
-    char *loc = s_location(j->output_uri), *jobname = strdup(j->name);
+    sk = calloc((size_t)(j->nsort ? j->nsort : 1), sizeof *sk);
+    dk = calloc((size_t)(j->ndist ? j->ndist : 1), sizeof *dk);
+    loc = s_location(j->output_uri);
+    jobname = strdup(j->name);
     bool ok = sk && dk && loc && jobname;
     for (int i = 0; ok && i < j->nsort; i++)
         ok = (sk[i] = strdup(j->out[j->sort_key[i]].name)) != NULL;
     for (int i = 0; ok && i < j->ndist; i++)
         ok = (dk[i] = strdup(j->out[j->dist_key[i]].name)) != NULL;
     /* partition keys: this run's */
-    ns_catalog_pkey_t *pk = calloc((size_t)np.nvalues, sizeof *pk);
-    ok = ok && pk;
-    if (!ok) {
-        free(cols);
-        s_free_strv(sk, j->nsort);
-        s_free_strv(dk, j->ndist);
-        free(loc);
-        free(jobname);
-        free(pk);
+    pk = calloc((size_t)np.nvalues, sizeof *pk);
+    if (!ok || !pk)
         goto oom;
-    }
 
     /* from here on nothing fails but the partition array's growth */
     if (strcmp(t->kind, "job")) {
@@ -1590,27 +1554,14 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
         for (int i = 0; i < t->nparts && !replaces; i++)
             replaces = !s_part_cmp(&t->parts[i], &np);
         if (!replaces) {
-            free(cols);
-            s_free_strv(sk, j->nsort);
-            s_free_strv(dk, j->ndist);
-            free(loc);
-            free(jobname);
-            free(pk);
-            s_free_part(&np);
-            return ns_errf(err, "table '%s' has %d partitions, the most a table may have", tname,
-                           NS_CATALOG_MAX_PARTITIONS);
+            rc = ns_errf(err, "table '%s' has %d partitions, the most a table may have", tname,
+                         NS_CATALOG_MAX_PARTITIONS);
+            goto fail;
         }
     }
     ns_catalog_part_t *parts = realloc(t->parts, (size_t)(t->nparts + 1) * sizeof *parts);
-    if (!parts) {
-        free(cols);
-        s_free_strv(sk, j->nsort);
-        s_free_strv(dk, j->ndist);
-        free(loc);
-        free(jobname);
-        free(pk);
+    if (!parts)
         goto oom;
-    }
     t->parts = parts;
 
     snprintf(t->name, sizeof t->name, "%s", tname);
@@ -1675,8 +1626,16 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
         snprintf(t->created, sizeof t->created, "%s", t->updated);
     return 0;
 oom:
+    rc = ns_errf(err, "cannot register table '%s': out of memory", tname);
+fail:
+    free(cols);
+    s_free_strv(sk, j->nsort);
+    s_free_strv(dk, j->ndist);
+    free(loc);
+    free(jobname);
+    free(pk);
     s_free_part(&np);
-    return ns_errf(err, "cannot register table '%s': out of memory", tname);
+    return rc;
 }
 
 int ns_catalog_register(const char *catalog, const ns_catalog_run_t *run, ns_err_t *err)

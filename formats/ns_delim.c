@@ -4,8 +4,8 @@
  *
  * Workload: every map task pushes all of its input through here, tens of
  * MB/s to GB/s of 100-300 byte records, so the reader is built around one
- * large input buffer (1 MiB, grown up to max_record when a record needs it)
- * and never allocates per record:
+ * large input window (ns_inbuf: 1 MiB, grown up to max_record when a record
+ * needs it) and never allocates per record:
  *   - finding a record's end is a memchr for LF, except when quoted fields
  *     may hold line breaks, where a small resumable state machine scans the
  *     bytes once (its state survives buffer refills);
@@ -30,42 +30,32 @@
  */
 #include "ns_delim.h"
 
+#include "ns_inbuf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_BUF_INITIAL (1024u * 1024u)
-#define S_MAX_RECORD_DEFAULT (1024u * 1024u)
-#define S_MAX_RECORD_LIMIT (1024u * 1024u * 1024u)
 #define S_MAX_FIELDS_DEFAULT 256
 #define S_MAX_FIELDS_LIMIT (1 << 20)
 #define S_FIELDS_INITIAL 64
+#define S_WHO "delimited reader"
 
 /* States of the record-end scanner used with quoted_newlines. */
 enum { S_FIELD_START, S_UNQUOTED, S_QUOTED, S_QUOTE_SEEN };
 
 struct ns_delim {
     ns_recsrc_t base;        /* the generic interface, first */
-    ns_reader_t *src;        /* input (borrowed) */
+    ns_inbuf_t in;           /* the input window */
     ns_delim_opts_t o;       /* options, defaults filled in */
     uint64_t start;          /* split start (object offset) */
     uint64_t end;            /* split end, exclusive */
-    uint64_t first_byte;     /* object offset of src's first byte */
-    char *buf;               /* input buffer */
-    size_t cap;              /* bytes allocated for buf */
-    size_t limit;            /* the most cap may grow to */
-    size_t len;              /* bytes of buf filled */
-    size_t pos;              /* start of the unconsumed bytes in buf */
-    uint64_t buf_off;        /* object offset of buf[0] */
-    uint64_t nread;          /* bytes read from src */
-    bool eof;                /* src returned 0 */
+    ns_inbuf_lines_t lines;  /* where the split's lines are */
     bool started;            /* BOM, resync and preamble handled */
     bool done;               /* END has been returned */
     bool failed;             /* an I/O error was returned */
-    bool skipping;           /* discard through the next LF before the next record */
-    uint64_t first_line_off; /* offset of the first record after a BOM (belongs to line 0) */
-    size_t scan;             /* bytes after pos already scanned for the record end */
-    int qstate;              /* scanner state at pos + scan (quoted_newlines only) */
+    int qstate;              /* scanner state after the bytes scanned (quoted_newlines only) */
     bool qescape;            /* scanner: the previous byte was the escape character */
     ns_field_t *fields;      /* field array handed out in records */
     int fields_cap;          /* entries allocated in fields */
@@ -83,7 +73,7 @@ void ns_delim_opts_default(ns_delim_opts_t *o)
     o->quoted_newlines = false;
     o->skip_lines = 0;
     o->header_lines = 1;
-    o->max_record = S_MAX_RECORD_DEFAULT;
+    o->max_record = NS_INBUF_RECORD_DEFAULT;
     o->max_fields = S_MAX_FIELDS_DEFAULT;
 }
 
@@ -95,15 +85,10 @@ ns_delim_t *ns_delim_new(ns_reader_t *src, const ns_delim_opts_t *opts, uint64_t
         return NULL;
     }
     ns_delim_opts_t o = *opts;
-    if (o.max_record == 0)
-        o.max_record = S_MAX_RECORD_DEFAULT;
+    if (ns_inbuf_max_record(&o.max_record, S_WHO, err) < 0)
+        return NULL;
     if (o.max_fields == 0)
         o.max_fields = S_MAX_FIELDS_DEFAULT;
-    if (o.max_record > S_MAX_RECORD_LIMIT) {
-        ns_errf(err, "delimited reader: max_record %zu is more than %u", o.max_record,
-                S_MAX_RECORD_LIMIT);
-        return NULL;
-    }
     if (o.max_fields < 0 || o.max_fields > S_MAX_FIELDS_LIMIT) {
         ns_errf(err, "delimited reader: max_fields %d is not in 1..%d", o.max_fields,
                 S_MAX_FIELDS_LIMIT);
@@ -131,38 +116,21 @@ ns_delim_t *ns_delim_new(ns_reader_t *src, const ns_delim_opts_t *opts, uint64_t
         ns_errf(err, "delimited reader: negative skip_lines or header_lines");
         return NULL;
     }
-    if (start > 0 && first_byte > start - 1) {
-        ns_errf(err,
-                "delimited reader: the split at %llu needs a stream starting at or before %llu, "
-                "not %llu",
-                (unsigned long long)start, (unsigned long long)(start - 1),
-                (unsigned long long)first_byte);
+    if (ns_inbuf_split_ok(S_WHO, first_byte, start, err) < 0)
         return NULL;
-    }
-    if (start == 0 && first_byte != 0) {
-        ns_errf(err, "delimited reader: the split at 0 needs a stream starting at 0");
-        return NULL;
-    }
     ns_delim_t *d = calloc(1, sizeof *d);
     if (!d) {
         ns_errf(err, "delimited reader: out of memory");
         return NULL;
     }
-    d->src = src;
     d->o = o;
     d->start = start;
     d->end = end;
-    d->first_byte = first_byte;
-    d->buf_off = first_byte;
-    /* a record of max_record bytes, plus the CR and LF ending it */
-    d->limit = o.max_record + 2 > S_BUF_INITIAL ? o.max_record + 2 : S_BUF_INITIAL;
-    d->cap = S_BUF_INITIAL;
-    d->buf = malloc(d->cap);
+    int ir = ns_inbuf_init(&d->in, src, first_byte, S_BUF_INITIAL,
+                           ns_inbuf_line_limit(o.max_record, S_BUF_INITIAL), 0, S_WHO, err);
     d->fields_cap = o.max_fields < S_FIELDS_INITIAL ? o.max_fields : S_FIELDS_INITIAL;
     d->fields = malloc((size_t)d->fields_cap * sizeof *d->fields);
-    d->first_line_off = UINT64_MAX;
-    d->qstate = S_FIELD_START;
-    if (!d->buf || !d->fields) {
+    if (ir < 0 || !d->fields) {
         ns_errf(err, "delimited reader: out of memory");
         ns_delim_destroy(&d);
         return NULL;
@@ -175,7 +143,7 @@ void ns_delim_destroy(ns_delim_t **dp)
     if (!dp || !*dp)
         return;
     ns_delim_t *d = *dp;
-    free(d->buf);
+    ns_inbuf_free(&d->in);
     free(d->fields);
     free(d->scratch);
     free(d);
@@ -184,7 +152,7 @@ void ns_delim_destroy(ns_delim_t **dp)
 
 uint64_t ns_delim_bytes(const ns_delim_t *d)
 {
-    return d ? d->nread : 0;
+    return d ? d->in.nread : 0;
 }
 
 static int s_src_next(ns_recsrc_t *s, ns_record_t *rec, ns_err_t *err)
@@ -211,109 +179,28 @@ ns_recsrc_t *ns_delim_recsrc(ns_delim_t *d)
     return &d->base;
 }
 
-/* Reads more input after the unconsumed bytes, first moving them to the
- * start of the buffer and growing it when they fill most of it. Returns the
- * bytes read (0 at the end of input, setting eof), -1 on error. */
-static ssize_t s_fill(ns_delim_t *d, ns_err_t *err)
-{
-    if (d->eof)
-        return 0;
-    if (d->pos > 0) {
-        size_t keep = d->len - d->pos;
-        if (keep)
-            memmove(d->buf, d->buf + d->pos, keep);
-        d->buf_off += d->pos;
-        d->len = keep;
-        d->pos = 0;
-    }
-    if (d->cap - d->len < d->cap / 4 && d->cap < d->limit) {
-        size_t ncap = d->cap * 2 < d->limit ? d->cap * 2 : d->limit;
-        char *nb = realloc(d->buf, ncap);
-        if (!nb)
-            return ns_errf(err, "delimited reader: out of memory growing the buffer to %zu bytes",
-                           ncap);
-        d->buf = nb;
-        d->cap = ncap;
-    }
-    if (d->len == d->cap)
-        return ns_errf(err, "delimited reader: input buffer full"); /* cannot happen: see limit */
-    ssize_t got = ns_reader_read(d->src, d->buf + d->len, d->cap - d->len, err);
-    if (got < 0)
-        return -1;
-    if (got == 0)
-        d->eof = true;
-    d->len += (size_t)got;
-    d->nread += (uint64_t)got;
-    return got;
-}
-
-/* Consumes input through the next LF. 1: done; 0: input ended first (all
- * of it consumed); -1: error. */
-static int s_skip_line(ns_delim_t *d, ns_err_t *err)
-{
-    for (;;) {
-        const char *lf = memchr(d->buf + d->pos, '\n', d->len - d->pos);
-        if (lf) {
-            d->pos = (size_t)(lf - d->buf) + 1;
-            return 1;
-        }
-        d->pos = d->len;
-        if (d->eof)
-            return 0;
-        if (s_fill(d, err) < 0)
-            return -1;
-    }
-}
-
 /* Once per reader: the BOM, the resync of a split, and the preamble and
  * header lines. 1: go on; 0: input ended; -1: error. */
 static int s_begin(ns_delim_t *d, ns_err_t *err)
 {
-    if (d->start == 0) {
-        while (d->len - d->pos < 3 && !d->eof) {
-            if (s_fill(d, err) < 0)
-                return -1;
-        }
-        if (d->len - d->pos >= 3 && memcmp(d->buf + d->pos, "\xEF\xBB\xBF", 3) == 0) {
-            d->pos += 3;
-            d->first_line_off = d->buf_off + d->pos;
-        }
-        for (int i = 0; i < d->o.skip_lines + d->o.header_lines; i++) {
-            int r = s_skip_line(d, err);
-            if (r <= 0)
-                return r;
-        }
-        return 1;
-    }
-    /* skip to start-1, then through the first LF at or after it */
-    uint64_t gap = d->start - 1 - d->first_byte;
-    while (gap > 0) {
-        size_t avail = d->len - d->pos;
-        if (avail == 0) {
-            if (d->eof)
-                return 0;
-            if (s_fill(d, err) < 0)
-                return -1;
-            continue;
-        }
-        size_t take = avail < gap ? avail : (size_t)gap;
-        d->pos += take;
-        gap -= take;
-    }
-    return s_skip_line(d, err);
+    int r = ns_inbuf_lines_begin(&d->in, &d->lines, d->start, d->end, err);
+    for (int i = 0; r > 0 && d->start == 0 && i < d->o.skip_lines + d->o.header_lines; i++)
+        r = ns_inbuf_skip_line(&d->in, err);
+    return r;
 }
 
-/* Scans buf[from, len) for the LF ending the record under quoted_newlines,
- * carrying the scanner state across calls. Returns the LF's index or
- * SIZE_MAX if the record goes on past len. */
-static size_t s_scan_quoted(ns_delim_t *d, size_t from)
+/* The ns_inbuf_scan_fn of quoted_newlines: scans line[done, avail) for the
+ * LF ending the record, carrying the scanner state across calls. Returns
+ * the LF's index or SIZE_MAX if the record goes on past avail. */
+static size_t s_scan_quoted(void *arg, const char *line, size_t done, size_t avail)
 {
-    const unsigned char *b = (const unsigned char *)d->buf;
+    ns_delim_t *d = arg;
+    const unsigned char *b = (const unsigned char *)line;
     const int q = d->o.quote, e = d->o.escape;
     const unsigned char dl = (unsigned char)d->o.delimiter;
-    int st = d->qstate;
-    bool esc = d->qescape;
-    for (size_t i = from; i < d->len; i++) {
+    int st = done ? d->qstate : S_FIELD_START;
+    bool esc = done ? d->qescape : false;
+    for (size_t i = done; i < avail; i++) {
         unsigned c = b[i];
         if (esc) {
             esc = false;
@@ -332,11 +219,8 @@ static size_t s_scan_quoted(ns_delim_t *d, size_t from)
             st = S_QUOTED; /* doubled quote */
             continue;
         }
-        if (c == '\n') {
-            d->qstate = S_FIELD_START;
-            d->qescape = false;
+        if (c == '\n')
             return i;
-        }
         if (c == dl)
             st = S_FIELD_START;
         else if ((int)c == e)
@@ -349,54 +233,6 @@ static size_t s_scan_quoted(ns_delim_t *d, size_t from)
     d->qstate = st;
     d->qescape = esc;
     return SIZE_MAX;
-}
-
-/* Finds the end of the record at pos. 1: *rend is the index of its LF
- * (*has_lf) or the end of input; 2: the record is longer than max_record
- * (its end not yet seen); 0: no input left; -1: error. */
-static int s_find_end(ns_delim_t *d, size_t *rend, bool *has_lf, ns_err_t *err)
-{
-    const size_t maxr = d->o.max_record;
-    for (;;) {
-        size_t avail = d->len - d->pos;
-        if (d->o.quoted_newlines) {
-            size_t i = s_scan_quoted(d, d->pos + d->scan);
-            if (i != SIZE_MAX) {
-                d->scan = 0;
-                *rend = i;
-                *has_lf = true;
-                return 1;
-            }
-        } else {
-            const char *lf = memchr(d->buf + d->pos + d->scan, '\n', avail - d->scan);
-            if (lf) {
-                d->scan = 0;
-                *rend = (size_t)(lf - d->buf);
-                *has_lf = true;
-                return 1;
-            }
-        }
-        d->scan = avail;
-        if (d->eof) {
-            d->scan = 0;
-            d->qstate = S_FIELD_START;
-            d->qescape = false;
-            if (avail == 0)
-                return 0;
-            *rend = d->len;
-            *has_lf = false;
-            return 1;
-        }
-        /* longer than max_record even if its last byte is the CR of a CRLF */
-        if (avail > maxr + 1 || (avail == maxr + 1 && d->buf[d->len - 1] != '\r')) {
-            d->scan = 0;
-            d->qstate = S_FIELD_START;
-            d->qescape = false;
-            return 2;
-        }
-        if (s_fill(d, err) < 0)
-            return -1;
-    }
 }
 
 static int s_grow_fields(ns_delim_t *d)
@@ -418,6 +254,13 @@ static int s_reject(ns_record_t *rec, const char *why)
     rec->fields = NULL;
     rec->nfields = 0;
     return NS_REC_REJECT;
+}
+
+/* Fails the reader for good: out of memory. Returns -1. */
+static int s_oom(ns_delim_t *d, ns_err_t *err)
+{
+    d->failed = true;
+    return ns_errf(err, "delimited reader: out of memory");
 }
 
 static int s_too_many_fields(ns_delim_t *d, ns_record_t *rec)
@@ -446,7 +289,7 @@ static int s_split_plain(ns_delim_t *d, const char *p, size_t n, ns_record_t *re
         if (nf == d->o.max_fields)
             return s_too_many_fields(d, rec);
         if (nf == d->fields_cap && s_grow_fields(d) < 0)
-            return ns_errf(err, "delimited reader: out of memory");
+            return s_oom(d, err);
         d->fields[nf].p = q;
         d->fields[nf].len = (uint32_t)(c - q);
         nf++;
@@ -459,9 +302,10 @@ static int s_split_plain(ns_delim_t *d, const char *p, size_t n, ns_record_t *re
     return NS_REC_RECORD;
 }
 
-/* Splits p[0..n) undoing quotes and escapes. With has_lf, a CR as the last
- * byte, outside quotes and not escaped, is the CR of a CRLF and dropped. */
-static int s_split_quoted(ns_delim_t *d, const char *p, size_t n, bool has_lf, ns_record_t *rec,
+/* Splits p[0..n) undoing quotes and escapes. With crlf (the line ended
+ * with CR LF), a CR as the last byte, outside quotes and not escaped, is
+ * that CR and dropped. */
+static int s_split_quoted(ns_delim_t *d, const char *p, size_t n, bool crlf, ns_record_t *rec,
                           ns_err_t *err)
 {
     if (d->scratch_cap < n) {
@@ -470,7 +314,7 @@ static int s_split_quoted(ns_delim_t *d, const char *p, size_t n, bool has_lf, n
             ncap *= 2;
         char *ns = realloc(d->scratch, ncap);
         if (!ns)
-            return ns_errf(err, "delimited reader: out of memory");
+            return s_oom(d, err);
         d->scratch = ns;
         d->scratch_cap = ncap;
     }
@@ -485,7 +329,7 @@ static int s_split_quoted(ns_delim_t *d, const char *p, size_t n, bool has_lf, n
         if (nf == d->o.max_fields)
             return s_too_many_fields(d, rec);
         if (nf == d->fields_cap && s_grow_fields(d) < 0)
-            return ns_errf(err, "delimited reader: out of memory");
+            return s_oom(d, err);
         size_t fs = i;      /* field start in p */
         bool copied = false; /* field is in scratch from ss */
         size_t ss = so;
@@ -527,7 +371,7 @@ static int s_split_quoted(ns_delim_t *d, const char *p, size_t n, bool has_lf, n
                 sc[so++] = (char)b[++i];
                 continue;
             }
-            if (c == '\r' && has_lf && i == n - 1)
+            if (c == '\r' && crlf && i == n - 1)
                 break;
             if (copied)
                 sc[so++] = (char)c;
@@ -555,82 +399,41 @@ static int s_split_quoted(ns_delim_t *d, const char *p, size_t n, bool has_lf, n
 
 int ns_delim_next(ns_delim_t *d, ns_record_t *rec, ns_err_t *err)
 {
-    rec->fields = NULL;
-    rec->nfields = 0;
-    rec->raw = NULL;
-    rec->raw_len = 0;
-    rec->reject = NULL;
-    rec->offset = 0;
+    memset(rec, 0, sizeof *rec);
     if (d->failed)
         return ns_errf(err, "delimited reader: read after an earlier error");
     if (d->done)
         return NS_REC_END;
+    int r = 1;
     if (!d->started) {
         d->started = true;
-        int r = s_begin(d, err);
-        if (r < 0)
-            goto fail;
-        if (r == 0)
-            goto end;
+        r = s_begin(d, err);
     }
-    if (d->skipping) {
-        d->skipping = false;
-        int r = s_skip_line(d, err);
-        if (r < 0)
-            goto fail;
-        if (r == 0)
-            goto end;
+    ns_inbuf_line_t ln;
+    if (r > 0)
+        r = ns_inbuf_lines_next(&d->in, &d->lines, d->o.max_record,
+                                d->o.quoted_newlines ? s_scan_quoted : NULL, d, &ln, err);
+    if (r == 0) {
+        d->done = true;
+        return NS_REC_END;
     }
-    uint64_t off = d->buf_off + d->pos;
-    /* the first record after a BOM belongs to the line starting at 0 */
-    uint64_t owner = off == d->first_line_off ? 0 : off;
-    if (owner >= d->end)
-        goto end;
-    size_t rend = 0;
-    bool has_lf = false;
-    int fr = s_find_end(d, &rend, &has_lf, err);
-    if (fr < 0)
-        goto fail;
-    if (fr == 0)
-        goto end;
-    rec->offset = d->buf_off + d->pos; /* s_find_end may have moved the buffer */
-    const char *p = d->buf + d->pos;
-    if (fr == 2) {
-        rec->raw = p;
-        rec->raw_len = d->o.max_record;
-        d->skipping = true;
+    if (r < 0) {
+        d->failed = true;
+        return -1;
+    }
+    rec->offset = ln.off;
+    rec->raw = ln.p;
+    rec->raw_len = ln.n;
+    if (r == 2)
         return s_too_long(d, rec);
-    }
-    size_t n = rend - d->pos;
-    size_t content = n;
-    if (has_lf && n > 0 && p[n - 1] == '\r')
-        content = n - 1;
-    rec->raw = p;
-    rec->raw_len = content;
-    if (content > d->o.max_record) {
-        /* as when the end was not yet seen: go on after the first LF */
-        rec->raw_len = d->o.max_record;
-        d->skipping = true;
-        return s_too_long(d, rec);
-    }
-    d->pos = has_lf ? rend + 1 : rend;
-    int r;
+    /* the quoted split drops the CR of a CRLF itself (unless quoted) */
     bool special = false;
-    if (d->o.quote >= 0 && memchr(p, d->o.quote, n))
+    size_t n = ln.n + ln.cr;
+    if (d->o.quote >= 0 && memchr(ln.p, d->o.quote, n))
         special = true;
-    else if (d->o.escape >= 0 && memchr(p, d->o.escape, n))
+    else if (d->o.escape >= 0 && memchr(ln.p, d->o.escape, n))
         special = true;
     if (special)
-        r = s_split_quoted(d, p, n, has_lf, rec, err);
-    else
-        r = s_split_plain(d, p, content, rec, err);
-    if (r < 0)
-        goto fail;
-    return r;
-end:
-    d->done = true;
-    return NS_REC_END;
-fail:
-    d->failed = true;
-    return -1;
+        return s_split_quoted(d, ln.p, n, ln.cr, rec, err);
+    return s_split_plain(d, ln.p, ln.n, rec, err);
 }

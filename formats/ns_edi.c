@@ -4,7 +4,8 @@
  *
  * Workload: whole 852 objects of kilobytes to tens of megabytes, read once
  * by one map task. The reader works one segment at a time out of a fixed
- * 256 KiB input buffer (a segment is at most 64 KiB, so one always fits):
+ * 256 KiB input window (ns_inbuf; a segment is at most 64 KiB, so one
+ * always fits):
  * finding a segment's end is a memchr for the terminator, splitting it one
  * pass for the element separator into a fixed array of element offsets.
  *
@@ -30,6 +31,8 @@
  */
 #include "ns_edi.h"
 
+#include "ns_inbuf.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,14 +44,13 @@
 #define S_MAX_WS 4096 /* line ends kept before a segment (a longer run is cut in raw text) */
 #define S_MAX_ELEMENTS 64
 #define S_ISA_LEN 106
-#define S_MAX_RECORD_DEFAULT (1024u * 1024u)
-#define S_MAX_RECORD_LIMIT (1024u * 1024u * 1024u)
 #define S_MAX_SEGMENTS_DEFAULT 100000
 #define S_MAX_SEGMENTS_LIMIT (1 << 28)
 #define S_SDQ_MAX_ELEMENTS 24 /* tag, unit, qualifier, 10 pairs, location */
 #define S_GS_RAW 256          /* bytes of a GS kept for a reject's raw text */
 #define S_NULL UINT32_MAX     /* span length of an absent value */
 #define S_AGAIN 3             /* state step: nothing to return yet */
+#define S_WHO "edi reader"
 
 _Static_assert(NS_EDI_QTY_RETURNED + 1 == NS_EDI_NFIELDS, "NS_EDI_NFIELDS and the enum differ");
 
@@ -98,19 +100,11 @@ typedef struct {
 
 typedef struct ns_edi {
     ns_recsrc_t base; /* dispatch header, first */
-    ns_reader_t *src; /* input (borrowed) */
+    ns_inbuf_t in;    /* the input window, S_BUF_SIZE bytes */
     ns_edi_opts_t o;  /* options, defaults filled in */
     int state;        /* S_OUT, S_INTER, S_SET, S_DONE */
     bool started;     /* the BOM check is done */
     bool failed;      /* an I/O error was returned */
-
-    /* input */
-    char *buf;        /* S_BUF_SIZE bytes */
-    size_t len;       /* bytes of buf filled */
-    size_t pos;       /* start of the unconsumed bytes */
-    uint64_t buf_off; /* object offset of buf[0] */
-    uint64_t nread;   /* bytes read from src */
-    bool eof;         /* src returned 0 */
 
     /* the segment s_peek_segment found, at buf + pos + ws */
     size_t ws;                       /* line ends before it */
@@ -197,6 +191,12 @@ static bool s_eol(char c)
     return c == '\r' || c == '\n';
 }
 
+/* A line end, space or tab (what separates interchanges). */
+static bool s_blank(char c)
+{
+    return s_eol(c) || c == ' ' || c == '\t';
+}
+
 static bool s_eq(const char *p, size_t n, const char *lit)
 {
     size_t l = strlen(lit);
@@ -276,43 +276,6 @@ static int s_cut(size_t n)
 
 /* ---- input ---- */
 
-/* Moves the unconsumed bytes to the start of the buffer and reads more after
- * them. Returns the bytes read (0 at the end of input, setting eof), -1 on
- * error. */
-static ssize_t s_fill(ns_edi_t *d, ns_err_t *err)
-{
-    if (d->eof)
-        return 0;
-    if (d->pos > 0) {
-        size_t keep = d->len - d->pos;
-        if (keep)
-            memmove(d->buf, d->buf + d->pos, keep);
-        d->buf_off += d->pos;
-        d->len = keep;
-        d->pos = 0;
-    }
-    if (d->len == S_BUF_SIZE)
-        return ns_errf(err,
-                       "edi reader: input buffer full"); /* cannot happen: segments are bounded */
-    ssize_t got = ns_reader_read(d->src, d->buf + d->len, S_BUF_SIZE - d->len, err);
-    if (got < 0)
-        return -1;
-    if (got == 0)
-        d->eof = true;
-    d->len += (size_t)got;
-    d->nread += (uint64_t)got;
-    return got;
-}
-
-/* Reads until n bytes are unconsumed or the input ends. 0 or -1. */
-static int s_ensure(ns_edi_t *d, size_t n, ns_err_t *err)
-{
-    while (d->len - d->pos < n && !d->eof)
-        if (s_fill(d, err) < 0)
-            return -1;
-    return 0;
-}
-
 /* Appends to the unit buffer, keeping at most max_record bytes. */
 static int s_unit_add(ns_edi_t *d, const char *p, size_t n, ns_err_t *err)
 {
@@ -351,16 +314,16 @@ static void s_unit_reset(ns_edi_t *d)
 /* Consumes n unconsumed bytes, copying them to the unit buffer with keep. */
 static int s_take(ns_edi_t *d, size_t n, bool keep, ns_err_t *err)
 {
-    if (keep && s_unit_add(d, d->buf + d->pos, n, err) < 0)
+    if (keep && s_unit_add(d, d->in.buf + d->in.pos, n, err) < 0)
         return -1;
-    d->pos += n;
+    d->in.pos += n;
     return 0;
 }
 
 /* Splits the segment at buf + pos + ws on the element separator. */
 static void s_split(ns_edi_t *d)
 {
-    const char *s = d->buf + d->pos + d->ws;
+    const char *s = d->in.buf + d->in.pos + d->ws;
     const size_t n = d->seg_len;
     const char e = d->esep;
     int ne = 0;
@@ -391,37 +354,37 @@ static int s_peek_segment(ns_edi_t *d, ns_err_t *err)
 {
     size_t ws = 0;
     for (;;) {
-        while (d->pos + ws < d->len && s_eol(d->buf[d->pos + ws]))
+        while (d->in.pos + ws < d->in.len && s_eol(d->in.buf[d->in.pos + ws]))
             ws++;
-        if (d->pos + ws < d->len)
+        if (d->in.pos + ws < d->in.len)
             break;
-        if (d->eof) {
-            d->pos += ws;
+        if (d->in.eof) {
+            d->in.pos += ws;
             d->ws = 0;
             return SEG_EOF;
         }
         if (ws > S_MAX_WS) { /* keeps the run's last S_MAX_WS bytes, however it was read */
-            d->pos += ws - S_MAX_WS;
+            d->in.pos += ws - S_MAX_WS;
             ws = S_MAX_WS;
         }
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
     if (ws > S_MAX_WS) {
-        d->pos += ws - S_MAX_WS;
+        d->in.pos += ws - S_MAX_WS;
         ws = S_MAX_WS;
     }
     d->ws = ws;
-    if (s_ensure(d, ws + 3, err) < 0)
+    if (ns_inbuf_ensure(&d->in, ws + 3, err) < 0)
         return -1;
-    if (d->len - d->pos >= ws + 3 && memcmp(d->buf + d->pos + ws, "ISA", 3) == 0)
+    if (d->in.len - d->in.pos >= ws + 3 && memcmp(d->in.buf + d->in.pos + ws, "ISA", 3) == 0)
         return SEG_ISA;
     size_t scan = 0;
     for (;;) {
-        size_t avail = d->len - d->pos - ws;
-        const char *t = memchr(d->buf + d->pos + ws + scan, d->term, avail - scan);
+        size_t avail = d->in.len - d->in.pos - ws;
+        const char *t = memchr(d->in.buf + d->in.pos + ws + scan, d->term, avail - scan);
         if (t) {
-            d->seg_len = (size_t)(t - (d->buf + d->pos + ws));
+            d->seg_len = (size_t)(t - (d->in.buf + d->in.pos + ws));
             if (d->seg_len > S_MAX_SEGMENT)
                 return SEG_TOO_LONG;
             s_split(d);
@@ -430,12 +393,12 @@ static int s_peek_segment(ns_edi_t *d, ns_err_t *err)
         scan = avail;
         if (avail > S_MAX_SEGMENT)
             return SEG_TOO_LONG;
-        if (d->eof) {
+        if (d->in.eof) {
             d->seg_len = avail;
             s_split(d);
             return SEG_PARTIAL;
         }
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
 }
@@ -448,7 +411,7 @@ static int s_take_segment(ns_edi_t *d, bool keep, uint32_t *uoff, ns_err_t *err)
     if (s_take(d, d->ws, keep, err) < 0)
         return -1;
     *uoff = (uint32_t)d->unit_len;
-    size_t n = d->seg_len + (d->pos + d->seg_len < d->len ? 1 : 0);
+    size_t n = d->seg_len + (d->in.pos + d->seg_len < d->in.len ? 1 : 0);
     return s_take(d, n, keep, err);
 }
 
@@ -459,15 +422,15 @@ static int s_take_long(ns_edi_t *d, bool keep, ns_err_t *err)
     if (s_take(d, d->ws, keep, err) < 0)
         return -1;
     for (;;) {
-        size_t avail = d->len - d->pos;
-        const char *t = memchr(d->buf + d->pos, d->term, avail);
+        size_t avail = d->in.len - d->in.pos;
+        const char *t = memchr(d->in.buf + d->in.pos, d->term, avail);
         if (t)
-            return s_take(d, (size_t)(t - (d->buf + d->pos)) + 1, keep, err);
+            return s_take(d, (size_t)(t - (d->in.buf + d->in.pos)) + 1, keep, err);
         if (s_take(d, avail, keep, err) < 0)
             return -1;
-        if (d->eof)
+        if (d->in.eof)
             return 0;
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
 }
@@ -577,8 +540,8 @@ static bool s_iea_shape(const char *p, size_t n, char e, size_t *end)
 /* Takes the well-formed ISA at pos as the current interchange. */
 static void s_begin_interchange(ns_edi_t *d)
 {
-    memcpy(d->isa, d->buf + d->pos, S_ISA_LEN);
-    d->isa_off = d->buf_off + d->pos;
+    memcpy(d->isa, d->in.buf + d->in.pos, S_ISA_LEN);
+    d->isa_off = d->in.off + d->in.pos;
     d->esep = d->isa[3];
     d->csep = d->isa[104];
     d->term = d->isa[105];
@@ -586,7 +549,7 @@ static void s_begin_interchange(ns_edi_t *d)
     d->receiver = s_trim(d->isa, 54, 15);
     d->ngroups = 0;
     d->group_open = false;
-    d->pos += S_ISA_LEN;
+    d->in.pos += S_ISA_LEN;
     d->state = S_INTER;
 }
 
@@ -647,27 +610,27 @@ static void s_set_fail(ns_edi_t *d, const char *fmt, ...)
  * or to the end of input. A candidate is judged with 106 bytes in view. */
 static int s_take_until(ns_edi_t *d, bool bad, ns_err_t *err)
 {
-    const bool have_e = bad && d->len - d->pos >= 4;
-    const char e = have_e ? d->buf[d->pos + 3] : 0;
+    const bool have_e = bad && d->in.len - d->in.pos >= 4;
+    const char e = have_e ? d->in.buf[d->in.pos + 3] : 0;
     size_t from = bad ? 3 : 1; /* the bytes at pos are not a place to stop */
     char last = 0;             /* the byte before pos */
     for (;;) {
-        size_t avail = d->len - d->pos;
+        size_t avail = d->in.len - d->in.pos;
         size_t i = from < avail ? from : avail;
         bool more = false;
         while (i < avail) {
-            const char *c = memchr(d->buf + d->pos + i, 'I', avail - i);
+            const char *c = memchr(d->in.buf + d->in.pos + i, 'I', avail - i);
             if (!c) {
                 i = avail;
                 break;
             }
-            i = (size_t)(c - (d->buf + d->pos));
+            i = (size_t)(c - (d->in.buf + d->in.pos));
             size_t rest = avail - i;
-            if (rest < S_ISA_LEN && !d->eof) {
+            if (rest < S_ISA_LEN && !d->in.eof) {
                 more = true;
                 break;
             }
-            const char *p = d->buf + d->pos + i;
+            const char *p = d->in.buf + d->in.pos + i;
             if (rest >= 3 && p[1] == 'S' && p[2] == 'A') {
                 char prev = i > 0 ? p[-1] : last;
                 if ((!bad && !s_alnum(prev)) || s_isa_ok(p, rest, NULL, 0))
@@ -678,15 +641,15 @@ static int s_take_until(ns_edi_t *d, bool bad, ns_err_t *err)
                 return s_take(d, i + end, true, err);
             i++;
         }
-        if (d->eof)
+        if (d->in.eof)
             return s_take(d, avail, true, err);
         size_t take = more ? i : avail;
         if (take > 0)
-            last = d->buf[d->pos + take - 1];
+            last = d->in.buf[d->in.pos + take - 1];
         if (s_take(d, take, true, err) < 0)
             return -1;
         from = 0;
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
 }
@@ -697,8 +660,7 @@ static uint64_t s_unit_trim(ns_edi_t *d)
 {
     if (d->unit_len != d->unit_total)
         return d->unit_total; /* cut at max_record: its end is not in view */
-    while (d->unit_len > 0 && (s_eol(d->unit[d->unit_len - 1]) || d->unit[d->unit_len - 1] == ' ' ||
-                               d->unit[d->unit_len - 1] == '\t'))
+    while (d->unit_len > 0 && s_blank(d->unit[d->unit_len - 1]))
         d->unit_len--;
     d->unit_total = d->unit_len;
     return d->unit_total;
@@ -708,31 +670,28 @@ static int s_step_out(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
 {
     if (!d->started) {
         d->started = true;
-        if (s_ensure(d, 3, err) < 0)
+        if (ns_inbuf_skip_bom(&d->in, err) < 0)
             return -1;
-        if (d->len - d->pos >= 3 && memcmp(d->buf + d->pos, "\xEF\xBB\xBF", 3) == 0)
-            d->pos += 3;
     }
     for (;;) {
-        while (d->pos < d->len &&
-               (s_eol(d->buf[d->pos]) || d->buf[d->pos] == ' ' || d->buf[d->pos] == '\t'))
-            d->pos++;
-        if (d->pos < d->len)
+        while (d->in.pos < d->in.len && s_blank(d->in.buf[d->in.pos]))
+            d->in.pos++;
+        if (d->in.pos < d->in.len)
             break;
-        if (d->eof) {
+        if (d->in.eof) {
             d->state = S_DONE;
             return NS_REC_END;
         }
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
-    if (s_ensure(d, S_ISA_LEN, err) < 0)
+    if (ns_inbuf_ensure(&d->in, S_ISA_LEN, err) < 0)
         return -1;
-    const uint64_t off = d->buf_off + d->pos;
-    const size_t avail = d->len - d->pos;
-    if (avail >= 3 && memcmp(d->buf + d->pos, "ISA", 3) == 0) {
+    const uint64_t off = d->in.off + d->in.pos;
+    const size_t avail = d->in.len - d->in.pos;
+    if (avail >= 3 && memcmp(d->in.buf + d->in.pos, "ISA", 3) == 0) {
         char why[200];
-        if (s_isa_ok(d->buf + d->pos, avail, why, sizeof why)) {
+        if (s_isa_ok(d->in.buf + d->in.pos, avail, why, sizeof why)) {
             s_begin_interchange(d);
             return S_AGAIN;
         }
@@ -770,13 +729,13 @@ static int s_interchange_cut(ns_edi_t *d, ns_record_t *rec, const char *why)
  * result sr) up to the next ST, GS, GE, IEA, ISA or the end: one reject. */
 static int s_stray(ns_edi_t *d, int sr, ns_record_t *rec, ns_err_t *err)
 {
-    d->pos += d->ws; /* line ends before it are not part of the raw text */
+    d->in.pos += d->ws; /* line ends before it are not part of the raw text */
     d->ws = 0;
-    const uint64_t off = d->buf_off + d->pos;
+    const uint64_t off = d->in.off + d->in.pos;
     char tag[8] = "";
     if (sr == SEG_OK || sr == SEG_PARTIAL)
         snprintf(tag, sizeof tag, "%.*s", (int)(d->el_len[0] < 4 ? d->el_len[0] : 4),
-                 d->buf + d->pos + d->ws);
+                 d->in.buf + d->in.pos + d->ws);
     bool first_long = sr == SEG_TOO_LONG;
     uint32_t n = 0;
     for (;;) {
@@ -795,7 +754,7 @@ static int s_stray(ns_edi_t *d, int sr, ns_record_t *rec, ns_err_t *err)
             return -1;
         if (sr == SEG_TOO_LONG || sr == SEG_PARTIAL)
             continue;
-        if (sr == SEG_OK && !s_structural(d, d->buf + d->pos + d->ws))
+        if (sr == SEG_OK && !s_structural(d, d->in.buf + d->in.pos + d->ws))
             continue;
         break;
     }
@@ -813,9 +772,9 @@ static int s_stray(ns_edi_t *d, int sr, ns_record_t *rec, ns_err_t *err)
 /* A reject whose raw text is the segment peeked at pos + ws (consumed). */
 static int s_reject_segment(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
 {
-    d->pos += d->ws;
+    d->in.pos += d->ws;
     d->ws = 0;
-    const uint64_t off = d->buf_off + d->pos;
+    const uint64_t off = d->in.off + d->in.pos;
     uint32_t uoff;
     s_unit_reset(d);
     if (s_take_segment(d, true, &uoff, err) < 0)
@@ -837,7 +796,7 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
         return s_interchange_cut(d, rec, "no IEA before the next ISA");
     if (sr != SEG_OK)
         return s_stray(d, sr, rec, err);
-    const char *s = d->buf + d->pos + d->ws;
+    const char *s = d->in.buf + d->in.pos + d->ws;
     const char *p;
     size_t n;
     uint64_t v = 0;
@@ -861,12 +820,12 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
         memcpy(d->gs06, p, n);
         d->gs06[n] = '\0';
         d->gs06_len = n;
-        d->gs_off = d->buf_off + d->pos + d->ws;
+        d->gs_off = d->in.off + d->in.pos + d->ws;
         d->gs_raw_len = d->seg_len < S_GS_RAW ? d->seg_len : S_GS_RAW;
         memcpy(d->gs_raw, s, d->gs_raw_len);
         d->nsets = 0;
         d->group_open = true;
-        d->pos += d->ws + d->seg_len + 1;
+        d->in.pos += d->ws + d->seg_len + 1;
         return S_AGAIN;
     }
     if (s_tag(d, s, "GE")) {
@@ -887,7 +846,7 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
                       has ? p : "");
             return s_reject_segment(d, rec, err);
         }
-        d->pos += d->ws + d->seg_len + 1;
+        d->in.pos += d->ws + d->seg_len + 1;
         return S_AGAIN;
     }
     if (s_tag(d, s, "IEA")) {
@@ -909,7 +868,7 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
                       has ? s_cut(n) : 0, has ? p : "");
             return s_reject_segment(d, rec, err);
         }
-        d->pos += d->ws + d->seg_len + 1;
+        d->in.pos += d->ws + d->seg_len + 1;
         return S_AGAIN;
     }
     return s_stray(d, sr, rec, err);
@@ -927,13 +886,13 @@ static s_span_t s_span(uint32_t segoff, const ns_edi_t *d, int i)
 /* Starts a set at the ST peeked at pos + ws. */
 static void s_begin_set(ns_edi_t *d)
 {
-    const char *s = d->buf + d->pos + d->ws;
+    const char *s = d->in.buf + d->in.pos + d->ws;
     const char *p;
     size_t n;
     s_unit_reset(d);
-    d->pos += d->ws; /* the set's raw text starts at its ST */
+    d->in.pos += d->ws; /* the set's raw text starts at its ST */
     d->ws = 0;
-    d->st_off = d->buf_off + d->pos;
+    d->st_off = d->in.off + d->in.pos;
     if (s_el(d, s, 2, &p, &n))
         snprintf(d->st02, sizeof d->st02, "%.*s", n > 16 ? 16 : (int)n, p);
     else
@@ -1340,14 +1299,14 @@ static int s_step_set(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
     default:
         break;
     }
-    const char *s = d->buf + d->pos + d->ws;
+    const char *s = d->in.buf + d->in.pos + d->ws;
     if (d->nseg > 0 && s_structural(d, s)) {
         char why[32];
         snprintf(why, sizeof why, "no SE before %.*s", (int)d->el_len[0], s);
         return s_end_set(d, rec, why);
     }
     const bool is_se = s_tag(d, s, "SE");
-    const uint64_t obj_off = d->buf_off + d->pos + d->ws;
+    const uint64_t obj_off = d->in.off + d->in.pos + d->ws;
     if (s_take_segment(d, true, &so, err) < 0)
         return -1;
     if (d->nseg < UINT32_MAX)
@@ -1441,7 +1400,7 @@ static int s_next(ns_recsrc_t *s, ns_record_t *rec, ns_err_t *err)
 
 static uint64_t s_bytes(const ns_recsrc_t *s)
 {
-    return ((const ns_edi_t *)s)->nread;
+    return ((const ns_edi_t *)s)->in.nread;
 }
 
 static void s_destroy(ns_recsrc_t *s)
@@ -1449,7 +1408,7 @@ static void s_destroy(ns_recsrc_t *s)
     if (!s)
         return;
     ns_edi_t *d = (ns_edi_t *)s;
-    free(d->buf);
+    ns_inbuf_free(&d->in);
     free(d->unit);
     free(d->items);
     free(d->ents);
@@ -1460,7 +1419,7 @@ static void s_destroy(ns_recsrc_t *s)
 void ns_edi_opts_default(ns_edi_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    o->max_record = S_MAX_RECORD_DEFAULT;
+    o->max_record = NS_INBUF_RECORD_DEFAULT;
     o->max_segments = S_MAX_SEGMENTS_DEFAULT;
 }
 
@@ -1475,15 +1434,10 @@ ns_recsrc_t *ns_edi_new(ns_reader_t *src, const ns_edi_opts_t *opts, ns_err_t *e
         o = *opts;
     else
         ns_edi_opts_default(&o);
-    if (o.max_record == 0)
-        o.max_record = S_MAX_RECORD_DEFAULT;
+    if (ns_inbuf_max_record(&o.max_record, S_WHO, err) < 0)
+        return NULL;
     if (o.max_segments == 0)
         o.max_segments = S_MAX_SEGMENTS_DEFAULT;
-    if (o.max_record > S_MAX_RECORD_LIMIT) {
-        ns_errf(err, "edi reader: max_record %zu is more than %u", o.max_record,
-                S_MAX_RECORD_LIMIT);
-        return NULL;
-    }
     if (o.max_segments < 0 || o.max_segments > S_MAX_SEGMENTS_LIMIT) {
         ns_errf(err, "edi reader: max_segments %d is not in 1..%d", o.max_segments,
                 S_MAX_SEGMENTS_LIMIT);
@@ -1497,10 +1451,9 @@ ns_recsrc_t *ns_edi_new(ns_reader_t *src, const ns_edi_opts_t *opts, ns_err_t *e
     d->base.next = s_next;
     d->base.bytes = s_bytes;
     d->base.destroy = s_destroy;
-    d->src = src;
     d->o = o;
     d->state = S_OUT;
-    d->buf = malloc(S_BUF_SIZE);
+    int ir = ns_inbuf_init(&d->in, src, 0, S_BUF_SIZE, S_BUF_SIZE, 0, S_WHO, err);
     d->items_cap = 64;
     d->items = malloc(d->items_cap * sizeof *d->items);
     d->ents_cap = 256;
@@ -1508,7 +1461,7 @@ ns_recsrc_t *ns_edi_new(ns_reader_t *src, const ns_edi_opts_t *opts, ns_err_t *e
     d->tab_cap = 64;
     d->tab = calloc(d->tab_cap, sizeof *d->tab);
     d->gen = 1;
-    if (!d->buf || !d->items || !d->ents || !d->tab) {
+    if (ir < 0 || !d->items || !d->ents || !d->tab) {
         ns_errf(err, "edi reader: out of memory");
         s_destroy(&d->base);
         return NULL;

@@ -3,11 +3,12 @@
  * ns_json.h for the rules it implements).
  *
  * Workload: every byte of a JSON feed goes through here, records of 0.3-3
- * KB, hundreds of MB per task. The reader owns one large input buffer (1
- * MiB, grown up to max_record, with NS_JSON_SHIM_PADDING spare bytes after
- * it because simdjson reads past the end of a value) and never allocates
- * per record:
- *   - JSON lines: a record is found with memchr for LF, as in ns_delim;
+ * KB, hundreds of MB per task. The reader owns one large input window
+ * (ns_inbuf: 1 MiB, grown up to max_record, with NS_JSON_SHIM_PADDING zero
+ * bytes after it because simdjson reads past the end of a value) and never
+ * allocates per record:
+ *   - JSON lines: a record is a line of the window, found with memchr for
+ *     LF (ns_inbuf_lines_next, as in ns_delim);
  *   - concatenated values: a small resumable scanner matches brackets
  *     outside strings to find where a value ends (its state survives buffer
  *     refills, so a reader returning one byte at a time costs no rescans);
@@ -25,6 +26,7 @@
  */
 #include "ns_json.h"
 
+#include "ns_inbuf.h"
 #include "ns_json_shim.h"
 
 #include <stdio.h>
@@ -32,9 +34,8 @@
 #include <string.h>
 
 #define S_BUF_INITIAL (1024u * 1024u)
-#define S_MAX_RECORD_DEFAULT (1024u * 1024u)
-#define S_MAX_RECORD_LIMIT (1024u * 1024u * 1024u)
 #define S_MAX_DEPTH_DEFAULT 64
+#define S_WHO "json reader"
 
 /* Modes of the concatenated-value scanner. */
 enum {
@@ -53,26 +54,16 @@ typedef struct ns_json ns_json_t;
 
 struct ns_json {
     ns_recsrc_t base;        /* dispatch header, first */
-    ns_reader_t *src;        /* input (borrowed) */
+    ns_inbuf_t in;           /* the input window, NS_JSON_SHIM_PADDING zero bytes after it */
     ns_json_opts_t o;        /* options, defaults filled in */
     uint64_t start;          /* split start (object offset) */
     uint64_t end;            /* split end, exclusive */
-    uint64_t first_byte;     /* object offset of src's first byte */
-    char *buf;               /* input buffer, cap + NS_JSON_SHIM_PADDING bytes */
-    size_t cap;              /* usable bytes of buf */
-    size_t limit;            /* the most cap may grow to */
-    size_t len;              /* bytes of buf filled */
-    size_t pos;              /* start of the unconsumed bytes in buf */
-    uint64_t buf_off;        /* object offset of buf[0] */
-    uint64_t nread;          /* bytes read from src */
-    bool eof;                /* src returned 0 */
+    ns_inbuf_lines_t lines;  /* lines: where the split's lines are */
     bool started;            /* BOM and split resync handled */
     bool done;               /* END has been returned */
     bool failed;             /* an error was returned */
-    bool skipping;           /* lines: discard through the next LF before the next record */
     bool discarding;         /* concatenated: a too-long value is being skipped by the scanner */
-    uint64_t first_line_off; /* offset of the first line after a BOM (belongs to offset 0) */
-    size_t scan;             /* bytes after pos already scanned */
+    size_t scan;             /* concatenated: bytes after pos already scanned */
     int cmode;               /* scanner: S_VALUE or S_GARBAGE */
     long cdepth;             /* scanner: open brackets */
     bool cstr;               /* scanner: inside a string */
@@ -100,7 +91,7 @@ struct ns_json {
 void ns_json_opts_default(ns_json_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    o->max_record = S_MAX_RECORD_DEFAULT;
+    o->max_record = NS_INBUF_RECORD_DEFAULT;
     o->max_depth = S_MAX_DEPTH_DEFAULT;
     o->concatenated = false;
 }
@@ -235,93 +226,6 @@ static int s_build_tree(ns_json_t *d, const char *const *paths, ns_err_t *err)
 
 /* ---- input ---------------------------------------------------------------- */
 
-/* Reads more input after the unconsumed bytes, first moving them to the
- * start of the buffer and growing it when they fill most of it. Returns the
- * bytes read (0 at the end of input, setting eof), -1 on error. */
-static ssize_t s_fill(ns_json_t *d, ns_err_t *err)
-{
-    if (d->eof)
-        return 0;
-    if (d->pos > 0) {
-        size_t keep = d->len - d->pos;
-        if (keep)
-            memmove(d->buf, d->buf + d->pos, keep);
-        d->buf_off += d->pos;
-        d->len = keep;
-        d->pos = 0;
-    }
-    if (d->cap - d->len < d->cap / 4 && d->cap < d->limit) {
-        size_t ncap = d->cap * 2 < d->limit ? d->cap * 2 : d->limit;
-        char *nb = realloc(d->buf, ncap + NS_JSON_SHIM_PADDING);
-        if (!nb)
-            return ns_errf(err, "json reader: out of memory growing the buffer to %zu bytes", ncap);
-        memset(nb + d->cap, 0, ncap - d->cap + NS_JSON_SHIM_PADDING);
-        d->buf = nb;
-        d->cap = ncap;
-    }
-    if (d->len == d->cap)
-        return ns_errf(err, "json reader: input buffer full"); /* cannot happen: see limit */
-    ssize_t got = ns_reader_read(d->src, d->buf + d->len, d->cap - d->len, err);
-    if (got < 0)
-        return -1;
-    if (got == 0)
-        d->eof = true;
-    d->len += (size_t)got;
-    d->nread += (uint64_t)got;
-    return got;
-}
-
-/* Consumes input through the next LF. 1: done; 0: input ended first (all
- * of it consumed); -1: error. */
-static int s_skip_line(ns_json_t *d, ns_err_t *err)
-{
-    for (;;) {
-        const char *lf = memchr(d->buf + d->pos, '\n', d->len - d->pos);
-        if (lf) {
-            d->pos = (size_t)(lf - d->buf) + 1;
-            return 1;
-        }
-        d->pos = d->len;
-        if (d->eof)
-            return 0;
-        if (s_fill(d, err) < 0)
-            return -1;
-    }
-}
-
-/* Once per reader: the BOM, and the resync of a split. 1: go on; 0: input
- * ended; -1: error. */
-static int s_begin(ns_json_t *d, ns_err_t *err)
-{
-    if (d->start == 0) {
-        while (d->len - d->pos < 3 && !d->eof) {
-            if (s_fill(d, err) < 0)
-                return -1;
-        }
-        if (d->len - d->pos >= 3 && memcmp(d->buf + d->pos, "\xEF\xBB\xBF", 3) == 0) {
-            d->pos += 3;
-            d->first_line_off = d->buf_off + d->pos;
-        }
-        return 1;
-    }
-    /* skip to start-1, then through the first LF at or after it */
-    uint64_t gap = d->start - 1 - d->first_byte;
-    while (gap > 0) {
-        size_t avail = d->len - d->pos;
-        if (avail == 0) {
-            if (d->eof)
-                return 0;
-            if (s_fill(d, err) < 0)
-                return -1;
-            continue;
-        }
-        size_t take = avail < gap ? avail : (size_t)gap;
-        d->pos += take;
-        gap -= take;
-    }
-    return s_skip_line(d, err);
-}
-
 /* ---- records -------------------------------------------------------------- */
 
 static int s_reject(ns_record_t *rec, uint64_t off, const char *raw, size_t n, size_t max,
@@ -371,7 +275,7 @@ static int s_parse(ns_json_t *d, const char *p, size_t n, uint64_t off, ns_recor
      * let it see zeros there, not the next value or stale bytes, so that
      * nothing depends on where the reads of the stream ended */
     char save[NS_JSON_SHIM_PADDING];
-    char *tail = d->buf + (size_t)(p - d->buf) + n;
+    char *tail = d->in.buf + (size_t)(p - d->in.buf) + n;
     memcpy(save, tail, sizeof save);
     memset(tail, 0, sizeof save);
     int r = ns_json_shim_parse(d->shim, p, n, &d->res);
@@ -411,82 +315,25 @@ static int s_bad_region(ns_json_t *d, const char *p, size_t n, uint64_t off, ns_
     return r;
 }
 
-/* Finds the LF ending the line at pos. 1: *rend is the index of its LF
- * (*has_lf) or the end of input; 2: the line is longer than max_record
- * (its end not yet seen); 0: no input left; -1: error. */
-static int s_find_lf(ns_json_t *d, size_t *rend, bool *has_lf, ns_err_t *err)
-{
-    const size_t maxr = d->o.max_record;
-    for (;;) {
-        size_t avail = d->len - d->pos;
-        const char *lf = memchr(d->buf + d->pos + d->scan, '\n', avail - d->scan);
-        if (lf) {
-            d->scan = 0;
-            *rend = (size_t)(lf - d->buf);
-            *has_lf = true;
-            return 1;
-        }
-        d->scan = avail;
-        if (d->eof) {
-            d->scan = 0;
-            if (avail == 0)
-                return 0;
-            *rend = d->len;
-            *has_lf = false;
-            return 1;
-        }
-        /* longer than max_record even if its last byte is the CR of a CRLF */
-        if (avail > maxr + 1 || (avail == maxr + 1 && d->buf[d->len - 1] != '\r')) {
-            d->scan = 0;
-            return 2;
-        }
-        if (s_fill(d, err) < 0)
-            return -1;
-    }
-}
-
 /* JSON lines: the next record or reject of this split. */
 static int s_next_line(ns_json_t *d, ns_record_t *rec, ns_err_t *err)
 {
     for (;;) {
-        if (d->skipping) {
-            d->skipping = false;
-            int r = s_skip_line(d, err);
-            if (r <= 0)
-                return r;
-        }
-        uint64_t off = d->buf_off + d->pos;
-        /* the first line after a BOM belongs to the line starting at 0 */
-        uint64_t owner = off == d->first_line_off ? 0 : off;
-        if (owner >= d->end)
-            return NS_REC_END;
-        size_t rend = 0;
-        bool has_lf = false;
-        int fr = s_find_lf(d, &rend, &has_lf, err);
-        if (fr <= 0)
-            return fr;
-        off = d->buf_off + d->pos; /* s_find_lf may have moved the buffer */
-        const char *p = d->buf + d->pos;
-        if (fr == 2) {
-            d->skipping = true;
-            return s_too_long(d, rec, off, p, d->o.max_record);
-        }
-        size_t n = rend - d->pos;
-        if (has_lf && n > 0 && p[n - 1] == '\r')
-            n--;
-        if (n > d->o.max_record) {
-            d->skipping = true; /* as when the end was not yet seen */
-            return s_too_long(d, rec, off, p, n);
-        }
-        d->pos = has_lf ? rend + 1 : rend;
-        size_t a = 0;
+        ns_inbuf_line_t ln;
+        int r = ns_inbuf_lines_next(&d->in, &d->lines, d->o.max_record, NULL, NULL, &ln, err);
+        if (r <= 0)
+            return r;
+        if (r == 2)
+            return s_too_long(d, rec, ln.off, ln.p, ln.n);
+        const char *p = ln.p;
+        size_t a = 0, n = ln.n;
         while (a < n && s_ws((unsigned char)p[a]))
             a++;
         while (n > a && s_ws((unsigned char)p[n - 1]))
             n--;
         if (a == n)
             continue; /* a blank line */
-        return s_parse(d, p + a, n - a, off + a, rec, err);
+        return s_parse(d, p + a, n - a, ln.off + a, rec, err);
     }
 }
 
@@ -524,8 +371,8 @@ static const unsigned char s_class[256] = {
  * none. Outside strings this is the end of the previous token. */
 static unsigned char s_prev(const ns_json_t *d, size_t i)
 {
-    while (i > d->pos) {
-        unsigned char c = (unsigned char)d->buf[--i];
+    while (i > d->in.pos) {
+        unsigned char c = (unsigned char)d->in.buf[--i];
         if (!s_ws(c))
             return c;
     }
@@ -536,9 +383,9 @@ static unsigned char s_prev(const ns_json_t *d, size_t i)
  * (or bad region) at pos, carrying its state across calls. */
 static int s_scan(ns_json_t *d, size_t *stop)
 {
-    const unsigned char *b = (const unsigned char *)d->buf;
-    const size_t len = d->len;
-    size_t i = d->pos + d->scan;
+    const unsigned char *b = (const unsigned char *)d->in.buf;
+    const size_t len = d->in.len;
+    size_t i = d->in.pos + d->scan;
     if (d->cmode == S_VALUE) {
         long depth = d->cdepth;
         bool instr = d->cstr, esc = d->cesc;
@@ -602,20 +449,20 @@ static int s_scan(ns_json_t *d, size_t *stop)
         d->cesc = esc;
         /* for s_prev once these bytes are gone (a string ends with '"') */
         d->cprev = instr ? '"' : s_prev(d, len);
-        d->scan = len - d->pos;
+        d->scan = len - d->in.pos;
         return S_MORE;
     broken:
         /* a raw control byte (a newline) cannot be in a string: the value
          * is broken, and its region runs to the next '{' */
         d->cmode = S_GARBAGE;
     }
-    const char *lb = memchr(d->buf + i, '{', len - i);
+    const char *lb = memchr(d->in.buf + i, '{', len - i);
     if (lb) {
         d->scan = 0;
-        *stop = (size_t)(lb - d->buf);
+        *stop = (size_t)(lb - d->in.buf);
         return S_BROKEN;
     }
-    d->scan = len - d->pos;
+    d->scan = len - d->in.pos;
     return S_MORE;
 }
 
@@ -626,17 +473,17 @@ static int s_discard(ns_json_t *d, ns_err_t *err)
     for (;;) {
         size_t stop;
         if (s_scan(d, &stop) != S_MORE) {
-            d->pos = stop;
+            d->in.pos = stop;
             d->discarding = false;
             return 1;
         }
-        d->pos = d->len; /* the scanner's state holds all it needs */
+        d->in.pos = d->in.len; /* the scanner's state holds all it needs */
         d->scan = 0;
-        if (d->eof) {
+        if (d->in.eof) {
             d->discarding = false;
             return 0;
         }
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
 }
@@ -650,16 +497,16 @@ static int s_next_concat(ns_json_t *d, ns_record_t *rec, ns_err_t *err)
             return r;
     }
     for (;;) {
-        while (d->pos < d->len && s_ws((unsigned char)d->buf[d->pos]))
-            d->pos++;
-        if (d->pos < d->len)
+        while (d->in.pos < d->in.len && s_ws((unsigned char)d->in.buf[d->in.pos]))
+            d->in.pos++;
+        if (d->in.pos < d->in.len)
             break;
-        if (d->eof)
+        if (d->in.eof)
             return NS_REC_END;
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
-    unsigned char c = (unsigned char)d->buf[d->pos];
+    unsigned char c = (unsigned char)d->in.buf[d->in.pos];
     d->cmode = c == '{' || c == '[' ? S_VALUE : S_GARBAGE;
     d->cdepth = 0;
     d->cstr = d->cesc = false;
@@ -668,11 +515,11 @@ static int s_next_concat(ns_json_t *d, ns_record_t *rec, ns_err_t *err)
     for (;;) {
         size_t stop = 0;
         int sr = s_scan(d, &stop);
-        const char *p = d->buf + d->pos;
-        uint64_t off = d->buf_off + d->pos;
+        const char *p = d->in.buf + d->in.pos;
+        uint64_t off = d->in.off + d->in.pos;
         if (sr == S_DONE) {
-            size_t n = stop - d->pos;
-            d->pos = stop;
+            size_t n = stop - d->in.pos;
+            d->in.pos = stop;
             if (n > d->o.max_record)
                 return s_too_long(d, rec, off, p, n);
             if (d->cmode == S_GARBAGE) /* cannot happen: S_DONE is for values */
@@ -680,13 +527,13 @@ static int s_next_concat(ns_json_t *d, ns_record_t *rec, ns_err_t *err)
             return s_parse(d, p, n, off, rec, err);
         }
         if (sr == S_BROKEN) {
-            size_t n = stop - d->pos;
-            d->pos = stop;
+            size_t n = stop - d->in.pos;
+            d->in.pos = stop;
             return s_bad_region(d, p, n, off, rec, err);
         }
-        size_t avail = d->len - d->pos;
-        if (d->eof) {
-            d->pos = d->len;
+        size_t avail = d->in.len - d->in.pos;
+        if (d->in.eof) {
+            d->in.pos = d->in.len;
             d->scan = 0;
             return s_bad_region(d, p, avail, off, rec, err);
         }
@@ -694,7 +541,7 @@ static int s_next_concat(ns_json_t *d, ns_record_t *rec, ns_err_t *err)
             d->discarding = true;
             return s_too_long(d, rec, off, p, avail);
         }
-        if (s_fill(d, err) < 0)
+        if (ns_inbuf_fill(&d->in, err) < 0)
             return -1;
     }
 }
@@ -702,12 +549,7 @@ static int s_next_concat(ns_json_t *d, ns_record_t *rec, ns_err_t *err)
 static int s_next(ns_recsrc_t *base, ns_record_t *rec, ns_err_t *err)
 {
     ns_json_t *d = (ns_json_t *)base;
-    rec->fields = NULL;
-    rec->nfields = 0;
-    rec->raw = NULL;
-    rec->raw_len = 0;
-    rec->reject = NULL;
-    rec->offset = 0;
+    memset(rec, 0, sizeof *rec);
     if (d->failed)
         return ns_errf(err, "json reader: read after an earlier error");
     if (d->done)
@@ -715,31 +557,23 @@ static int s_next(ns_recsrc_t *base, ns_record_t *rec, ns_err_t *err)
     if (d->pend_next < d->pend_count)
         return s_emit(d, rec);
     d->pend_next = d->pend_count = 0;
+    int r = 1;
     if (!d->started) {
         d->started = true;
-        int r = s_begin(d, err);
-        if (r < 0)
-            goto fail;
-        if (r == 0)
-            goto end;
+        r = ns_inbuf_lines_begin(&d->in, &d->lines, d->start, d->end, err);
     }
-    int r = d->o.concatenated ? s_next_concat(d, rec, err) : s_next_line(d, rec, err);
-    if (r < 0)
-        goto fail;
+    if (r > 0)
+        r = d->o.concatenated ? s_next_concat(d, rec, err) : s_next_line(d, rec, err);
     if (r == NS_REC_END)
-        goto end;
+        d->done = true;
+    if (r < 0)
+        d->failed = true;
     return r;
-end:
-    d->done = true;
-    return NS_REC_END;
-fail:
-    d->failed = true;
-    return -1;
 }
 
 static uint64_t s_bytes(const ns_recsrc_t *base)
 {
-    return base ? ((const ns_json_t *)base)->nread : 0;
+    return base ? ((const ns_json_t *)base)->in.nread : 0;
 }
 
 static void s_destroy(ns_recsrc_t *base)
@@ -748,7 +582,7 @@ static void s_destroy(ns_recsrc_t *base)
     if (!d)
         return;
     ns_json_shim_destroy(&d->shim);
-    free(d->buf);
+    ns_inbuf_free(&d->in);
     free(d->fields);
     free(d->nodes);
     free(d->elem_field);
@@ -769,15 +603,10 @@ ns_recsrc_t *ns_json_new(ns_reader_t *src, const ns_json_opts_t *opts, const cha
         return NULL;
     }
     ns_json_opts_t o = *opts;
-    if (o.max_record == 0)
-        o.max_record = S_MAX_RECORD_DEFAULT;
+    if (ns_inbuf_max_record(&o.max_record, S_WHO, err) < 0)
+        return NULL;
     if (o.max_depth == 0)
         o.max_depth = S_MAX_DEPTH_DEFAULT;
-    if (o.max_record > S_MAX_RECORD_LIMIT) {
-        ns_errf(err, "json reader: max_record %zu is more than %u", o.max_record,
-                S_MAX_RECORD_LIMIT);
-        return NULL;
-    }
     if (o.max_depth < 1 || o.max_depth > NS_JSON_MAX_DEPTH_LIMIT) {
         ns_errf(err, "json reader: max_depth %d is not in 1..%d", o.max_depth,
                 NS_JSON_MAX_DEPTH_LIMIT);
@@ -788,18 +617,8 @@ ns_recsrc_t *ns_json_new(ns_reader_t *src, const ns_json_opts_t *opts, const cha
                 (unsigned long long)start, (unsigned long long)end);
         return NULL;
     }
-    if (start > 0 && first_byte > start - 1) {
-        ns_errf(err,
-                "json reader: the split at %llu needs a stream starting at or before %llu, "
-                "not %llu",
-                (unsigned long long)start, (unsigned long long)(start - 1),
-                (unsigned long long)first_byte);
+    if (ns_inbuf_split_ok(S_WHO, first_byte, start, err) < 0)
         return NULL;
-    }
-    if (start == 0 && first_byte != 0) {
-        ns_errf(err, "json reader: the split at 0 needs a stream starting at 0");
-        return NULL;
-    }
     size_t total = explode ? strlen(explode) + 1 : 1;
     for (int i = 0; i < npaths; i++) {
         if (!paths[i] || !paths[i][0]) {
@@ -826,21 +645,16 @@ ns_recsrc_t *ns_json_new(ns_reader_t *src, const ns_json_opts_t *opts, const cha
     d->base.next = s_next;
     d->base.bytes = s_bytes;
     d->base.destroy = s_destroy;
-    d->src = src;
     d->o = o;
     d->start = start;
     d->end = end;
-    d->first_byte = first_byte;
-    d->buf_off = first_byte;
-    d->first_line_off = UINT64_MAX;
     d->npaths = npaths;
-    /* a line of max_record bytes, plus the CR and LF ending it */
-    d->limit = o.max_record + 2 > S_BUF_INITIAL ? o.max_record + 2 : S_BUF_INITIAL;
-    d->cap = S_BUF_INITIAL;
-    d->buf = calloc(1, d->cap + NS_JSON_SHIM_PADDING);
+    int ir = ns_inbuf_init(&d->in, src, first_byte, S_BUF_INITIAL,
+                           ns_inbuf_line_limit(o.max_record, S_BUF_INITIAL), NS_JSON_SHIM_PADDING,
+                           S_WHO, err);
     d->fields = calloc((size_t)(npaths > 0 ? npaths : 1), sizeof *d->fields);
     d->names = malloc(total);
-    if (!d->buf || !d->fields || !d->names) {
+    if (ir < 0 || !d->fields || !d->names) {
         ns_errf(err, "json reader: out of memory");
         goto fail;
     }

@@ -11,114 +11,27 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-/* Records read, each rendered as "offset:R:nfields:f1<US>f2..." or
- * "offset:X:reason:raw". */
-typedef struct {
-    char **items;
-    size_t n, cap;
-} s_list_t;
-
-static void s_list_add(s_list_t *l, char *s)
+static ns_recsrc_t *s_open(ns_reader_t *src, uint64_t from, uint64_t start, uint64_t end,
+                           const void *o, ns_err_t *err)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->items = realloc(l->items, l->cap * sizeof *l->items);
-        cr_assert(l->items);
-    }
-    l->items[l->n++] = s;
+    ns_delim_t *d = ns_delim_new(src, o, from, start, end, err);
+    return d ? ns_delim_recsrc(d) : NULL;
 }
 
-static void s_list_free(s_list_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
+/* Records are rendered "offset:R:nfields:f1<US>f2..." or
+ * "offset:X:reason:raw"; offsets strictly increase. */
+static const ns_test_reader_t s_rd = {.open = s_open,
+                                      .order = NS_TEST_INCREASING,
+                                      .sep = '\x1f',
+                                      .null = "\\N",
+                                      .count = true,
+                                      .raw = true};
 
-static char *s_render(const ns_record_t *rec, int kind)
-{
-    size_t cap = 64 + rec->raw_len;
-    for (int i = 0; i < rec->nfields; i++)
-        cap += rec->fields[i].len + 1;
-    char *s = malloc(cap);
-    cr_assert(s);
-    int k;
-    if (kind == NS_REC_RECORD) {
-        k = snprintf(s, cap, "%llu:R:%d:", (unsigned long long)rec->offset, rec->nfields);
-        for (int i = 0; i < rec->nfields; i++) {
-            if (i)
-                s[k++] = '\x1f';
-            memcpy(s + k, rec->fields[i].p, rec->fields[i].len);
-            k += (int)rec->fields[i].len;
-        }
-        s[k] = '\0';
-    } else {
-        k = snprintf(s, cap, "%llu:X:%s:", (unsigned long long)rec->offset, rec->reject);
-        memcpy(s + k, rec->raw, rec->raw_len);
-        s[k + (int)rec->raw_len] = '\0';
-    }
-    return s;
-}
-
-/* Reads data[from..len) as the split [start, end) and appends its records
- * to out. chunk limits the bytes per source read (0: none). */
-static void s_read_split(const char *data, size_t len, const ns_delim_opts_t *o, uint64_t start,
-                         uint64_t end, size_t chunk, s_list_t *out)
-{
-    uint64_t from = start ? start - 1 : 0;
-    ns_reader_t *src = ns_test_mem_reader(data + from, len - from, chunk);
-    ns_err_t err = {""};
-    ns_delim_t *d = ns_delim_new(src, o, from, start, end, &err);
-    cr_assert(d, "%s", err.msg);
-    ns_record_t rec;
-    int r;
-    uint64_t last = 0;
-    bool any = false;
-    while ((r = ns_delim_next(d, &rec, &err)) > 0) {
-        cr_assert(r == NS_REC_RECORD || r == NS_REC_REJECT);
-        if (r == NS_REC_REJECT)
-            cr_assert(rec.reject && rec.reject[0]);
-        cr_assert(!any || rec.offset > last, "offsets go backwards");
-        any = true;
-        last = rec.offset;
-        s_list_add(out, s_render(&rec, r));
-    }
-    cr_assert_eq(r, NS_REC_END, "%s", err.msg);
-    cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_END); /* stays at the end */
-    cr_assert_leq(ns_delim_bytes(d), len - from);
-    ns_delim_destroy(&d);
-    cr_assert_null(d);
-    ns_delim_destroy(&d);
-    ns_reader_close(&src);
-}
-
-static void s_read_all(const char *data, size_t len, const ns_delim_opts_t *o, size_t chunk,
-                       s_list_t *out)
-{
-    s_read_split(data, len, o, 0, UINT64_MAX, chunk, out);
-}
-
-/* Reads data (NUL-terminated) whole with several source chunk sizes and
+/* Reads data (NUL-terminated) whole with every source read size and
  * checks the rendered records against want[] (NULL-terminated). */
 static void s_expect(const char *data, const ns_delim_opts_t *o, const char *const *want)
 {
-    size_t len = strlen(data);
-    size_t chunks[] = {0, 1, 2, 3, 7};
-    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
-        s_list_t got = {0};
-        s_read_all(data, len, o, chunks[c], &got);
-        size_t i = 0;
-        for (; want[i]; i++) {
-            cr_assert_lt(i, got.n, "chunk %zu: record %zu missing (want '%s')", chunks[c], i,
-                         want[i]);
-            cr_assert_str_eq(got.items[i], want[i], "chunk %zu: record %zu: got '%s' want '%s'",
-                             chunks[c], i, got.items[i], want[i]);
-        }
-        cr_assert_eq(got.n, i, "chunk %zu: %zu records, want %zu (extra: '%s')", chunks[c], got.n,
-                     i, got.n > i ? got.items[i] : "");
-        s_list_free(&got);
-    }
+    ns_test_expect_all(&s_rd, o, data, strlen(data), want);
 }
 
 static ns_delim_opts_t s_opts(char delim, int quote, int escape, int header)
@@ -403,8 +316,8 @@ Test(delim, max_record_larger_than_the_buffer)
     o.max_record = 2800000;
     size_t chunks[] = {0, 65536};
     for (int c = 0; c < 2; c++) {
-        s_list_t got = {0};
-        s_read_all(data, len, &o, chunks[c], &got);
+        ns_test_list_t got = {0};
+        ns_test_read(&s_rd, &o, data, len, 0, UINT64_MAX, chunks[c], &got);
         cr_assert_eq(got.n, 4);
         cr_assert(strncmp(got.items[0], "0:R:2:vvv", 9) == 0);
         cr_assert_eq(strlen(got.items[0]), 6 + big + 2);
@@ -413,7 +326,7 @@ Test(delim, max_record_larger_than_the_buffer)
         cr_assert_eq(strlen(got.items[2]), strlen("2500006:X:line longer than 2800000 bytes:") +
                                                2800000);
         cr_assert_str_eq(got.items[3], "5500007:R:1:end");
-        s_list_free(&got);
+        ns_test_list_free(&got);
     }
     free(data);
 }
@@ -446,11 +359,11 @@ Test(delim, max_fields)
         k += (size_t)snprintf(line + k, sizeof line - k, i ? ",%d" : "%d", i % 10);
     line[k++] = '\n';
     line[k] = '\0';
-    s_list_t got = {0};
-    s_read_all(line, k, &m, 0, &got);
+    ns_test_list_t got = {0};
+    ns_test_read(&s_rd, &m, line, k, 0, UINT64_MAX, 0, &got);
     cr_assert_eq(got.n, 1);
     cr_assert(strncmp(got.items[0], "0:R:1000:0\x1f" "1\x1f" "2", 13) == 0);
-    s_list_free(&got);
+    ns_test_list_free(&got);
 }
 
 Test(delim, preamble_and_header)
@@ -467,13 +380,13 @@ Test(delim, preamble_and_header)
     s_expect("junk\nmore junk\nh1|h2", &o, w2);
     s_expect("junk\n", &o, w2);
     /* a split not starting at 0 does not skip them */
-    s_list_t got = {0};
+    ns_test_list_t got = {0};
     const char *data = "h\na|b\nc|d\n";
-    s_read_split(data, strlen(data), &o, 2, UINT64_MAX, 0, &got);
+    ns_test_read(&s_rd, &o, data, strlen(data), 2, UINT64_MAX, 0, &got);
     cr_assert_eq(got.n, 2);
     cr_assert_str_eq(got.items[0], "2:R:2:a\x1f"
                                    "b");
-    s_list_free(&got);
+    ns_test_list_free(&got);
 }
 
 Test(delim, io_error)
@@ -491,6 +404,8 @@ Test(delim, io_error)
     cr_assert(strstr(err.msg, "injected failure"), "%s", err.msg);
     cr_assert_eq(ns_delim_next(d, &rec, &err), -1);
     ns_delim_destroy(&d);
+    cr_assert_null(d);
+    ns_delim_destroy(&d); /* a second time: nothing to do */
     ns_reader_close(&src);
 }
 
@@ -592,22 +507,24 @@ static char *s_make_file(int nrec, bool bom, bool header, bool crlf, bool quoted
     return p;
 }
 
-static void s_check_splits(const char *data, size_t len, const ns_delim_opts_t *o, size_t chunk)
+/* Reads data whole, then as splits of every size from min_split bytes on,
+ * and checks that each time the splits' records add up to the whole's. */
+static void s_check_splits(const char *data, size_t len, const ns_delim_opts_t *o, size_t chunk,
+                           size_t min_split)
 {
-    s_list_t whole = {0};
-    s_read_all(data, len, o, chunk, &whole);
+    ns_test_list_t whole = {0};
+    ns_test_read(&s_rd, o, data, len, 0, UINT64_MAX, chunk, &whole);
     cr_assert_gt(whole.n, 10);
-    for (size_t s = 1; s <= len; s++) {
-        s_list_t u = {0};
+    for (size_t s = min_split; s <= len; s++) {
+        ns_test_list_t u = {0};
         for (uint64_t k = 0; k * s < len; k++)
-            s_read_split(data, len, o, k * s, (k + 1) * s, chunk, &u);
-        cr_assert_eq(u.n, whole.n, "split size %zu: %zu records, whole file %zu", s, u.n,
-                     whole.n);
-        for (size_t i = 0; i < u.n; i++)
-            cr_assert_str_eq(u.items[i], whole.items[i], "split size %zu, record %zu", s, i);
-        s_list_free(&u);
+            ns_test_read(&s_rd, o, data, len, k * s, (k + 1) * s, chunk, &u);
+        char what[32];
+        snprintf(what, sizeof what, "split size %zu", s);
+        ns_test_same(&u, &whole, what);
+        ns_test_list_free(&u);
     }
-    s_list_free(&whole);
+    ns_test_list_free(&whole);
 }
 
 Test(delim, splits_union_is_whole_file)
@@ -619,7 +536,7 @@ Test(delim, splits_union_is_whole_file)
         char *data = s_make_file(40, bom, header, crlf, quoted, final_eol, &len);
         ns_delim_opts_t o = s_opts('|', quoted ? '"' : -1, -1, header ? 1 : 0);
         o.max_record = 24; /* a few records are rejects */
-        s_check_splits(data, len, &o, v % 3 == 0 ? 5 : 0);
+        s_check_splits(data, len, &o, v % 3 == 0 ? 5 : 0, 1);
         free(data);
     }
 }
@@ -637,19 +554,7 @@ Test(delim, splits_with_preamble)
     memcpy(data + plen, body, blen);
     ns_delim_opts_t o = s_opts('|', -1, -1, 1);
     o.skip_lines = 2;
-    s_list_t whole = {0};
-    s_read_all(data, len, &o, 0, &whole);
-    cr_assert_gt(whole.n, 10);
-    for (size_t s = plen + 1; s <= len; s++) {
-        s_list_t u = {0};
-        for (uint64_t k = 0; k * s < len; k++)
-            s_read_split(data, len, &o, k * s, (k + 1) * s, 0, &u);
-        cr_assert_eq(u.n, whole.n, "split size %zu", s);
-        for (size_t i = 0; i < u.n; i++)
-            cr_assert_str_eq(u.items[i], whole.items[i], "split size %zu, record %zu", s, i);
-        s_list_free(&u);
-    }
-    s_list_free(&whole);
+    s_check_splits(data, len, &o, 0, plen + 1);
     free(body);
     free(data);
 }

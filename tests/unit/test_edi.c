@@ -23,179 +23,50 @@
 
 /* ---- helpers ---- */
 
-static void s_srcdir(char *out, size_t cap)
+static ns_recsrc_t *s_open(ns_reader_t *src, uint64_t from, uint64_t start, uint64_t end,
+                           const void *o, ns_err_t *err)
 {
-    const char *f = __FILE__;
-    const char *tail = "tests/unit/test_edi.c";
-    size_t n = strlen(f), t = strlen(tail);
-    if (n >= t && strcmp(f + n - t, tail) == 0)
-        snprintf(out, cap, "%.*s", (int)(n - t), f);
-    else if (getenv("NS_SRC"))
-        snprintf(out, cap, "%s/", getenv("NS_SRC"));
-    else
-        snprintf(out, cap, "./");
-    if (out[0] == '\0')
-        snprintf(out, cap, "./");
+    return ns_edi_new(src, o, err);
 }
 
-/* The bytes of tests/data/edi/<name> (malloc'd, NUL-terminated). */
-static char *s_load(const char *name, size_t *len)
+/* A record has NS_EDI_NFIELDS fields and its raw text is its LIN segment. */
+static void s_check(const ns_record_t *rec, int kind, const void *o)
 {
-    char dir[1024], path[1200];
-    s_srcdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%stests/data/edi/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open '%s'", path);
-    size_t cap = 1 << 16;
-    char *buf = malloc(cap);
-    cr_assert(buf);
-    *len = fread(buf, 1, cap - 1, f);
-    cr_assert_lt(*len, cap - 1, "'%s' is larger than the test expects", path);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
+    if (kind != NS_REC_RECORD)
+        return;
+    cr_assert_eq(rec->nfields, NS_EDI_NFIELDS);
+    cr_assert_geq(rec->raw_len, 4);
+    cr_assert(memcmp(rec->raw, "LIN", 3) == 0, "a record's raw text is not its LIN");
 }
 
-typedef struct {
-    char **items;
-    size_t n, cap;
-} s_list_t;
-
-static void s_list_add(s_list_t *l, char *s)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->items = realloc(l->items, l->cap * sizeof *l->items);
-        cr_assert(l->items);
-    }
-    l->items[l->n++] = s;
-}
-
-static void s_list_free(s_list_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
-/* "offset:R:f1,f2,..." (a null field is NULL) or "offset:X:reason". */
-static char *s_render(const ns_record_t *rec, int kind)
-{
-    size_t cap = 600;
-    for (int i = 0; i < rec->nfields; i++)
-        cap += rec->fields[i].len + 6;
-    char *s = malloc(cap);
-    cr_assert(s);
-    size_t k;
-    if (kind == NS_REC_RECORD) {
-        k = (size_t)snprintf(s, cap, "%llu:R:", (unsigned long long)rec->offset);
-        for (int i = 0; i < rec->nfields; i++) {
-            const ns_field_t *f = &rec->fields[i];
-            if (i)
-                s[k++] = ',';
-            if (!f->p) {
-                memcpy(s + k, "NULL", 4);
-                k += 4;
-            } else {
-                memcpy(s + k, f->p, f->len);
-                k += f->len;
-            }
-        }
-        s[k] = '\0';
-    } else {
-        snprintf(s, cap, "%llu:X:%s", (unsigned long long)rec->offset, rec->reject);
-    }
-    return s;
-}
+/* "offset:R:f1,f2,..." (a null field is NULL) or "offset:X:reason". A
+ * reject for an interchange comes after the records of its sets, so
+ * offsets may go back. */
+static const ns_test_reader_t s_rd = {
+    .open = s_open, .check = s_check, .order = NS_TEST_ANY_ORDER, .sep = ',', .null = "NULL"};
 
 /* Reads data whole through a source returning at most chunk bytes a read
- * and appends the rendered records to out, checking the invariants: a
- * record has NS_EDI_NFIELDS fields and its raw text is the LIN segment at
- * its offset; every raw text is the input's bytes at the offset. */
+ * and appends the rendered records to out. */
 static void s_read(const char *data, size_t len, const ns_edi_opts_t *o, size_t chunk,
-                   s_list_t *out)
+                   ns_test_list_t *out)
 {
-    ns_reader_t *src = ns_test_mem_reader(data, len, chunk);
-    ns_err_t err = {""};
-    ns_recsrc_t *r = ns_edi_new(src, o, &err);
-    cr_assert(r, "%s", err.msg);
-    ns_record_t rec;
-    int k;
-    while ((k = r->next(r, &rec, &err)) > 0) {
-        cr_assert(k == NS_REC_RECORD || k == NS_REC_REJECT);
-        cr_assert_leq(rec.offset + rec.raw_len, len);
-        cr_assert(rec.raw_len == 0 || memcmp(data + rec.offset, rec.raw, rec.raw_len) == 0,
-                  "raw text is not the input at offset %llu", (unsigned long long)rec.offset);
-        if (k == NS_REC_RECORD) {
-            cr_assert_eq(rec.nfields, NS_EDI_NFIELDS);
-            cr_assert_null(rec.reject);
-            cr_assert_geq(rec.raw_len, 4);
-            cr_assert(memcmp(rec.raw, "LIN", 3) == 0, "a record's raw text is not its LIN");
-        } else {
-            cr_assert(rec.reject && rec.reject[0]);
-            cr_assert_eq(rec.nfields, 0);
-        }
-        s_list_add(out, s_render(&rec, k));
-    }
-    cr_assert_eq(k, NS_REC_END, "%s", err.msg);
-    cr_assert_eq(r->next(r, &rec, &err), NS_REC_END); /* stays at the end */
-    cr_assert_eq(r->bytes(r), len);
-    r->destroy(r);
-    ns_reader_close(&src);
+    ns_test_read(&s_rd, o, data, len, 0, UINT64_MAX, chunk, out);
 }
-
-/* An expected record: its offset is that of the nth (1-based) occurrence
- * of `at` in the input; `what` is the rendering after "offset:". */
-typedef struct {
-    const char *at;
-    int nth;
-    const char *what;
-} s_want_t;
-
-static uint64_t s_offset_of(const char *data, size_t len, const char *at, int nth)
-{
-    const char *p = data;
-    size_t n = strlen(at);
-    for (int i = 0; i < nth; i++) {
-        const char *q = memmem(p, len - (size_t)(p - data), at, n);
-        cr_assert(q, "'%s' occurs fewer than %d times in the input", at, nth);
-        if (i == nth - 1)
-            return (uint64_t)(q - data);
-        p = q + 1;
-    }
-    return 0;
-}
-
-static const size_t s_chunks[] = {0, 1, 2, 3, 7, 64};
 
 /* Reads data with every chunk size and compares with want[0..nwant). */
 static void s_expect_data(const char *data, size_t len, const ns_edi_opts_t *o,
-                          const s_want_t *want, size_t nwant)
+                          const ns_test_want_t *want, size_t nwant)
 {
-    for (size_t c = 0; c < sizeof s_chunks / sizeof s_chunks[0]; c++) {
-        s_list_t got = {0};
-        s_read(data, len, o, s_chunks[c], &got);
-        for (size_t i = 0; i < nwant; i++) {
-            char w[1024];
-            snprintf(w, sizeof w, "%llu:%s",
-                     (unsigned long long)s_offset_of(data, len, want[i].at, want[i].nth),
-                     want[i].what);
-            cr_assert_lt(i, got.n, "chunk %zu: record %zu missing (want '%s')", s_chunks[c], i, w);
-            cr_assert_str_eq(got.items[i], w, "chunk %zu: record %zu: got '%s' want '%s'",
-                             s_chunks[c], i, got.items[i], w);
-        }
-        cr_assert_eq(got.n, nwant, "chunk %zu: %zu records, want %zu (extra: '%s')", s_chunks[c],
-                     got.n, nwant, got.n > nwant ? got.items[nwant] : "");
-        s_list_free(&got);
-    }
+    const char **w = ns_test_wants(data, len, want, nwant);
+    ns_test_expect_all(&s_rd, o, data, len, w);
+    free(w);
 }
 
-static void s_expect_file(const char *name, const ns_edi_opts_t *o, const s_want_t *want,
+static void s_expect_file(const char *name, const ns_edi_opts_t *o, const ns_test_want_t *want,
                           size_t nwant)
 {
     size_t len;
-    char *data = s_load(name, &len);
+    char *data = ns_test_load("edi", name, &len);
     s_expect_data(data, len, o, want, nwant);
     free(data);
 }
@@ -287,7 +158,7 @@ Test(edi, empty_objects)
 
 Test(edi, sources_example)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"LIN*1", 1, "R:" S_HDR_SAMPLE "0031,012345678905,DRS-1042-BLK-M,14,36,2"},
         {"LIN*2", 1, "R:" S_HDR_SAMPLE "0031,012345678912,JKT-2210-NVY-L,3,NULL,NULL"},
         {"LIN*2", 1, "R:" S_HDR_SAMPLE "0044,012345678912,JKT-2210-NVY-L,5,NULL,NULL"},
@@ -295,7 +166,7 @@ Test(edi, sources_example)
     s_expect_file("sample.edi", NULL, w, S_N(w));
     /* the raw text is the LIN segment without its terminator */
     size_t len;
-    char *data = s_load("sample.edi", &len);
+    char *data = ns_test_load("edi", "sample.edi", &len);
     s_one_t one;
     s_nth(data, len, NULL, 1, &one);
     cr_assert_eq(one.kind, NS_REC_RECORD);
@@ -312,7 +183,7 @@ Test(edi, sources_example)
 
 Test(edi, tilde_and_crlf)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"LIN*1", 1, "R:" S_HDR_SAMPLE "0031,012345678905,DRS-1042-BLK-M,14,36,2"},
         {"LIN*2", 1, "R:" S_HDR_SAMPLE "0031,012345678912,JKT-2210-NVY-L,3,NULL,NULL"},
         {"LIN*2", 1, "R:" S_HDR_SAMPLE "0044,012345678912,JKT-2210-NVY-L,5,NULL,NULL"},
@@ -323,7 +194,7 @@ Test(edi, tilde_and_crlf)
 Test(edi, pipe_caret_lf)
 {
     /* '|' elements, '^' components, LF ends segments; '*' and '~' are data */
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"LIN|1", 1,
          "R:GRANDDEPT,CLOTHMAKER,000000777,777,0101,20261125,20261201,0031,012345678905,"
          "DRS-1042-BLK-M,7,30,NULL"},
@@ -332,7 +203,7 @@ Test(edi, pipe_caret_lf)
     /* the same with CRLF: byte 105 of the ISA is CR, so CR is the terminator
      * and each LF after it is ignored */
     size_t len;
-    char *data = s_load("pipe_lf.edi", &len);
+    char *data = ns_test_load("edi", "pipe_lf.edi", &len);
     char *crlf = malloc(len * 2);
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
@@ -347,7 +218,7 @@ Test(edi, pipe_caret_lf)
 
 Test(edi, two_interchanges_with_different_separators)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"LIN*1", 1,
          "R:GRANDDEPT,CLOTHMAKER,000000101,101,0001,20261118,20261124,0031,012345678905,NULL,14,"
          "NULL,NULL"},
@@ -357,7 +228,7 @@ Test(edi, two_interchanges_with_different_separators)
     };
     s_expect_file("two_interchanges.edi", NULL, w, S_N(w));
     size_t len;
-    char *data = s_load("two_interchanges.edi", &len);
+    char *data = ns_test_load("edi", "two_interchanges.edi", &len);
     s_one_t one;
     s_nth(data, len, NULL, 1, &one);
     cr_assert_eq(one.raw_len, strlen("LIN^1^VN^TEE-0007-WHT-S"));
@@ -371,7 +242,7 @@ Test(edi, sdq_stores_and_union)
 #define H "R:GRANDDEPT,CLOTHMAKER,000000901,901,0001,20261118,NULL,"
 #define L1 "012345678905,DRS-1042-BLK-M,"
 #define L2 "012345678912,JKT-2210-NVY-L,"
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"LIN*1", 1, H "0044," L1 "5,NULL,2"},      {"LIN*1", 1, H "0031," L1 "3,36,NULL"},
         {"LIN*1", 1, H "0052," L1 "-1,NULL,NULL"},  {"LIN*1", 1, H "0061," L1 "NULL,NULL,1"},
         {"LIN*2", 1, H "0001," L2 "NULL,1,NULL"},   {"LIN*2", 1, H "0002," L2 "NULL,2,NULL"},
@@ -391,7 +262,7 @@ Test(edi, sdq_stores_and_union)
 
 Test(edi, ctt_mismatch_rejects_the_set_and_reading_goes_on)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"ST*852*0001", 1, "X:transaction set 0001: CTT01 says 3 LIN segments, counted 2"},
         {"LIN*1*UP*012345678929", 1,
          "R:GRANDDEPT,CLOTHMAKER,000000201,201,0002,20261118,20261124,0044,012345678929,NULL,5,"
@@ -400,7 +271,7 @@ Test(edi, ctt_mismatch_rejects_the_set_and_reading_goes_on)
     s_expect_file("ctt_mismatch.edi", NULL, w, S_N(w));
     /* the reject's raw text is the set, ST through SE */
     size_t len;
-    char *data = s_load("ctt_mismatch.edi", &len);
+    char *data = ns_test_load("edi", "ctt_mismatch.edi", &len);
     s_one_t one;
     s_nth(data, len, NULL, 0, &one);
     cr_assert_eq(one.kind, NS_REC_REJECT);
@@ -413,7 +284,7 @@ Test(edi, ctt_mismatch_rejects_the_set_and_reading_goes_on)
 
 Test(edi, se01_mismatch)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"ST*852*0001", 1, "X:transaction set 0001: SE01 says 12 segments, counted 11"},
         {"LIN*1*UP*012345678929", 1,
          "R:GRANDDEPT,CLOTHMAKER,000004521,4521,0002,20261118,20261124,0031,012345678929,NULL,"
@@ -424,7 +295,7 @@ Test(edi, se01_mismatch)
 
 Test(edi, missing_xq)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"ST*852*0001", 1, "X:transaction set 0001: no XQ (reporting period)"},
     };
     s_expect_file("no_xq.edi", NULL, w, S_N(w));
@@ -432,7 +303,7 @@ Test(edi, missing_xq)
 
 Test(edi, set_checks)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"ST*852*0001", 1, "X:transaction set 0001: ZA QS quantity '1O' is not a number"},
         {"ST*852*0002", 1, "X:transaction set 0002: SDQ without a preceding ZA"},
         {"ST*852*0003", 1, "X:transaction set 0003: LIN 2 has no QS, QA or QU quantity"},
@@ -453,7 +324,7 @@ Test(edi, set_checks)
 
 Test(edi, oversized_set)
 {
-    const s_want_t all[] = {
+    const ns_test_want_t all[] = {
         {"LIN*1", 1,
          "R:GRANDDEPT,CLOTHMAKER,000000501,501,0001,20261118,20261124,0031,012345678905,NULL,1,"
          "NULL,NULL"},
@@ -477,20 +348,20 @@ Test(edi, oversized_set)
     ns_edi_opts_t o;
     ns_edi_opts_default(&o);
     o.max_record = 200;
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"ST*852*0001", 1, "X:transaction set 0001: longer than 200 bytes"},
         all[5],
     };
     s_expect_file("oversized.edi", &o, w, S_N(w));
     size_t len;
-    char *data = s_load("oversized.edi", &len);
+    char *data = ns_test_load("edi", "oversized.edi", &len);
     s_one_t one;
     s_nth(data, len, &o, 0, &one);
     cr_assert_eq(one.raw_len, 200); /* the set's text, cut at max_record */
     free(data);
     ns_edi_opts_default(&o);
     o.max_segments = 10;
-    const s_want_t w2[] = {
+    const ns_test_want_t w2[] = {
         {"ST*852*0001", 1, "X:transaction set 0001: more than 10 segments"},
         all[5],
     };
@@ -501,7 +372,7 @@ Test(edi, oversized_set)
 
 Test(edi, truncated_file)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"LIN*1", 1,
          "R:GRANDDEPT,CLOTHMAKER,000000301,301,0001,20261118,20261124,0031,012345678905,NULL,14,"
          "NULL,NULL"},
@@ -513,7 +384,7 @@ Test(edi, truncated_file)
 
 Test(edi, garbage_between_interchanges)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"LIN*1", 1,
          "R:GRANDDEPT,CLOTHMAKER,000000401,401,0001,20261118,20261124,0031,012345678905,NULL,14,"
          "NULL,NULL"},
@@ -527,11 +398,11 @@ Test(edi, garbage_between_interchanges)
     /* garbage before the first interchange ("VISA" is no ISA), and a file
      * that is only garbage */
     size_t len;
-    char *data = s_load("sample.edi", &len);
+    char *data = ns_test_load("edi", "sample.edi", &len);
     char *g = malloc(len + 16);
     memcpy(g, "VISA statement\r\n", 16);
     memcpy(g + 16, data, len);
-    s_want_t w2[] = {
+    ns_test_want_t w2[] = {
         {"VISA", 1, "X:14 bytes outside any interchange (ISA .. IEA)"},
         {"LIN*1", 1, "R:" S_HDR_SAMPLE "0031,012345678905,DRS-1042-BLK-M,14,36,2"},
         {"LIN*2", 1, "R:" S_HDR_SAMPLE "0031,012345678912,JKT-2210-NVY-L,3,NULL,NULL"},
@@ -540,9 +411,9 @@ Test(edi, garbage_between_interchanges)
     s_expect_data(g, len + 16, NULL, w2, S_N(w2));
     /* an ISA glued to the garbage before it still starts an interchange */
     memcpy(g, "junk-junk-junk--", 16);
-    w2[0] = (s_want_t){"junk", 1, "X:16 bytes outside any interchange (ISA .. IEA)"};
+    w2[0] = (ns_test_want_t){"junk", 1, "X:16 bytes outside any interchange (ISA .. IEA)"};
     s_expect_data(g, len + 16, NULL, w2, S_N(w2));
-    const s_want_t w3[] = {{"not", 1, "X:14 bytes outside any interchange (ISA .. IEA)"}};
+    const ns_test_want_t w3[] = {{"not", 1, "X:14 bytes outside any interchange (ISA .. IEA)"}};
     s_expect_data("not edi at all\n", 15, NULL, w3, S_N(w3));
     free(g);
     free(data);
@@ -550,7 +421,7 @@ Test(edi, garbage_between_interchanges)
 
 Test(edi, malformed_isa)
 {
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"ISA", 1, "X:malformed ISA: ISA02 does not end at byte 17 (the ISA is fixed-width)"},
         {"LIN*1", 2,
          "R:GRANDDEPT,CLOTHMAKER,000000602,602,0001,20261118,20261124,0031,012345678905,NULL,9,"
@@ -560,7 +431,7 @@ Test(edi, malformed_isa)
     s_expect_file("malformed_isa.edi", NULL, w, S_N(w));
     /* the first reject's raw text runs through the bad interchange's IEA */
     size_t len;
-    char *data = s_load("malformed_isa.edi", &len);
+    char *data = ns_test_load("edi", "malformed_isa.edi", &len);
     s_one_t one;
     s_nth(data, len, NULL, 0, &one);
     const char *iea = strstr(data, "IEA*1*000000601~");
@@ -572,7 +443,7 @@ Test(edi, envelope_checks)
 {
 #define P "R:GRANDDEPT,CLOTHMAKER,"
 #define S ",0001,20261118,20261124,0031,012345678905,NULL,"
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"REF*IA", 1,
          "X:interchange 000000801: 1 segment outside a transaction set, starting with 'REF'"},
         {"LIN*1", 1, P "000000801,801" S "1,NULL,NULL"},
@@ -593,7 +464,7 @@ Test(edi, envelope_checks)
 Test(edi, io_error)
 {
     size_t len;
-    char *data = s_load("ctt_mismatch.edi", &len);
+    char *data = ns_test_load("edi", "ctt_mismatch.edi", &len);
     size_t chunks[] = {0, 1, 5};
     for (size_t c = 0; c < 3; c++) {
         ns_reader_t *src = ns_test_mem_reader_ex(data, len, chunks[c], len - 30);
@@ -677,7 +548,7 @@ Test(edi, many_stores_per_lin)
     s_put(&g, "CTT*%d~\nSE*%u*0001~\nGE*1*1~\nIEA*1*000000001~\n", nlin, nseg + 2);
     size_t sizes[] = {0, 1, 4093};
     for (size_t z = 0; z < 3; z++) {
-        s_list_t got = {0};
+        ns_test_list_t got = {0};
         s_read(g.p, g.len, NULL, sizes[z], &got);
         cr_assert_eq(got.n, (size_t)(nst * nlin), "%zu records", got.n);
         for (int l = 0; l < nlin; l++) {
@@ -690,7 +561,7 @@ Test(edi, many_stores_per_lin)
                 cr_assert(tail && strcmp(tail, want) == 0, "got '%s' want '...%s'", rec, want);
             }
         }
-        s_list_free(&got);
+        ns_test_list_free(&got);
     }
     free(g.p);
 }
@@ -720,7 +591,7 @@ Test(edi, many_sets_across_buffer_refills)
         }
         s_put(&g, "GE*500*%u~\r\nIEA*1*%09u~\r\n", 100 + x, 100 + x);
     }
-    s_list_t whole = {0};
+    ns_test_list_t whole = {0};
     s_read(g.p, g.len, NULL, 0, &whole);
     size_t nrec = 0, nrej = 0;
     for (size_t i = 0; i < whole.n; i++) {
@@ -733,14 +604,14 @@ Test(edi, many_sets_across_buffer_refills)
     cr_assert_eq(nrej, want_rejects);
     size_t sizes[] = {1, 3, 65536};
     for (size_t z = 0; z < 3; z++) {
-        s_list_t got = {0};
+        ns_test_list_t got = {0};
         s_read(g.p, g.len, NULL, sizes[z], &got);
-        cr_assert_eq(got.n, whole.n);
-        for (size_t i = 0; i < got.n; i++)
-            cr_assert_str_eq(got.items[i], whole.items[i], "chunk %zu, record %zu", sizes[z], i);
-        s_list_free(&got);
+        char what[32];
+        snprintf(what, sizeof what, "chunk %zu", sizes[z]);
+        ns_test_same(&got, &whole, what);
+        ns_test_list_free(&got);
     }
-    s_list_free(&whole);
+    ns_test_list_free(&whole);
     free(g.p);
 }
 
@@ -765,7 +636,7 @@ Test(edi, long_segment_and_large_set)
               "SE*6*0003~\nGE*3*7~\nIEA*1*000000007~\n");
     size_t sizes[] = {0, 7, 100000};
     for (size_t z = 0; z < 3; z++) {
-        s_list_t got = {0};
+        ns_test_list_t got = {0};
         s_read(g.p, g.len, NULL, sizes[z], &got);
         cr_assert_eq(got.n, 3);
         cr_assert(strstr(got.items[0], ":X:transaction set 0001: segment longer than 65536 bytes"),
@@ -773,7 +644,7 @@ Test(edi, long_segment_and_large_set)
         cr_assert(strstr(got.items[1], ":X:transaction set 0002: longer than 1048576 bytes"), "%s",
                   got.items[1]);
         cr_assert(strstr(got.items[2], ",0031,1,NULL,NULL,NULL,-2"), "%s", got.items[2]);
-        s_list_free(&got);
+        ns_test_list_free(&got);
     }
     /* a reject's raw text is its set, cut at max_record */
     ns_reader_t *src = ns_test_mem_reader(g.p, g.len, 0);
@@ -806,7 +677,7 @@ Test(edi, corrupted_inputs)
     o.max_record = 300; /* some sets hit the bound too */
     for (size_t f = 0; f < S_N(files); f++) {
         size_t len;
-        char *data = s_load(files[f], &len);
+        char *data = ns_test_load("edi", files[f], &len);
         char *m = malloc(len * 2 + 16);
         for (int it = 0; it < 120; it++) {
             memcpy(m, data, len);
@@ -840,19 +711,17 @@ Test(edi, corrupted_inputs)
                     break;
                 }
             }
-            s_list_t a = {0}, b = {0}, c = {0};
+            ns_test_list_t a = {0}, b = {0}, c = {0};
             s_read(m, n, it % 2 ? &o : NULL, 0, &a);
             s_read(m, n, it % 2 ? &o : NULL, 1, &b);
             s_read(m, n, it % 2 ? &o : NULL, 3, &c);
-            cr_assert_eq(a.n, b.n, "%s #%d", files[f], it);
-            cr_assert_eq(a.n, c.n, "%s #%d", files[f], it);
-            for (size_t i = 0; i < a.n; i++) {
-                cr_assert_str_eq(a.items[i], b.items[i], "%s #%d", files[f], it);
-                cr_assert_str_eq(a.items[i], c.items[i], "%s #%d", files[f], it);
-            }
-            s_list_free(&a);
-            s_list_free(&b);
-            s_list_free(&c);
+            char what[64];
+            snprintf(what, sizeof what, "%s #%d", files[f], it);
+            ns_test_same(&b, &a, what);
+            ns_test_same(&c, &a, what);
+            ns_test_list_free(&a);
+            ns_test_list_free(&b);
+            ns_test_list_free(&c);
         }
         free(m);
         free(data);
@@ -872,7 +741,7 @@ Test(edi, sets_outside_groups)
               "GS*PD*GRANDDEPT*CLOTHMAKER*20261125*0415*43*X*004010~\n"
               "ST*852*0002~\nXQ*H*20261118*20261124~\nN1*RL*X*92*0031~\nLIN*1*UP*2~\n"
               "ZA*QS*2*EA~\nSE*6*0002~\nGE*1*43~\nIEA*2*000000042~\n");
-    const s_want_t w[] = {
+    const ns_test_want_t w[] = {
         {"GS*", 1, "X:interchange 000000042: GS06 'G42' is not a group control number"},
         {"ST*852*0001", 1, "X:transaction set 0001: not inside a functional group (GS)"},
         {"GE*1*G42", 1, "X:interchange 000000042: GE without a GS"},

@@ -27,62 +27,6 @@
 
 /* ---- helpers ---- */
 
-static void s_srcdir(char *out, size_t cap)
-{
-    const char *f = __FILE__;
-    const char *tail = "tests/unit/test_json.c";
-    size_t n = strlen(f), t = strlen(tail);
-    if (n >= t && strcmp(f + n - t, tail) == 0)
-        snprintf(out, cap, "%.*s", (int)(n - t), f);
-    else if (getenv("NS_SRC"))
-        snprintf(out, cap, "%s/", getenv("NS_SRC"));
-    else
-        snprintf(out, cap, "./");
-    if (out[0] == '\0')
-        snprintf(out, cap, "./");
-}
-
-/* The bytes of tests/data/json/<name> (malloc'd, NUL-terminated). */
-static char *s_load(const char *name, size_t *len)
-{
-    char dir[1024], path[1200];
-    s_srcdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%stests/data/json/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open '%s'", path);
-    size_t cap = 1 << 16;
-    char *buf = malloc(cap);
-    cr_assert(buf);
-    *len = fread(buf, 1, cap - 1, f);
-    cr_assert_lt(*len, cap - 1, "'%s' is larger than the test expects", path);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
-}
-
-typedef struct {
-    char **items;
-    size_t n, cap;
-} s_list_t;
-
-static void s_list_add(s_list_t *l, char *s)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->items = realloc(l->items, l->cap * sizeof *l->items);
-        cr_assert(l->items);
-    }
-    l->items[l->n++] = s;
-}
-
-static void s_list_free(s_list_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    memset(l, 0, sizeof *l);
-}
-
 /* What a reader is made with. */
 typedef struct {
     ns_json_opts_t o;
@@ -102,114 +46,45 @@ static s_cfg_t s_cfg(const char *const *paths, int npaths, const char *explode, 
     return c;
 }
 
-/* A record as "offset:R:f1|f2|..." (null as \N) or "offset:X:reason:raw". */
-static char *s_render(const ns_record_t *rec, int kind)
+static ns_recsrc_t *s_open(ns_reader_t *src, uint64_t from, uint64_t start, uint64_t end,
+                           const void *cfg, ns_err_t *err)
 {
-    size_t cap = 64 + rec->raw_len + (rec->reject ? strlen(rec->reject) : 0);
-    for (int i = 0; i < rec->nfields; i++)
-        cap += rec->fields[i].len + 3;
-    char *s = malloc(cap);
-    cr_assert(s);
-    int k;
-    if (kind == NS_REC_RECORD) {
-        k = snprintf(s, cap, "%llu:R:", (unsigned long long)rec->offset);
-        for (int i = 0; i < rec->nfields; i++) {
-            if (i)
-                s[k++] = '|';
-            if (!rec->fields[i].p) {
-                memcpy(s + k, "\\N", 2);
-                k += 2;
-                continue;
-            }
-            memcpy(s + k, rec->fields[i].p, rec->fields[i].len);
-            k += (int)rec->fields[i].len;
-        }
-        s[k] = '\0';
-    } else {
-        k = snprintf(s, cap, "%llu:X:%s:", (unsigned long long)rec->offset, rec->reject);
-        memcpy(s + k, rec->raw, rec->raw_len);
-        s[k + (int)rec->raw_len] = '\0';
-    }
-    return s;
+    const s_cfg_t *c = cfg;
+    return ns_json_new(src, &c->o, c->paths, c->npaths, c->explode, from, start, end, err);
 }
 
-/* Reads data[0..len) as the split [start, end) (the stream given from
- * start-1 as the planner does) and appends its records to out. chunk
- * limits the bytes per source read (0: none). */
-static void s_read_split(const char *data, size_t len, const s_cfg_t *c, uint64_t start,
-                         uint64_t end, size_t chunk, s_list_t *out)
+static void s_check(const ns_record_t *rec, int kind, const void *cfg)
 {
-    uint64_t from = start ? start - 1 : 0;
-    ns_reader_t *src = ns_test_mem_reader(data + from, len - from, chunk);
-    ns_err_t err = {""};
-    ns_recsrc_t *s =
-        ns_json_new(src, &c->o, c->paths, c->npaths, c->explode, from, start, end, &err);
-    cr_assert(s, "%s", err.msg);
-    ns_record_t rec;
-    int r;
-    uint64_t last = 0;
-    while ((r = s->next(s, &rec, &err)) > 0) {
-        cr_assert(r == NS_REC_RECORD || r == NS_REC_REJECT);
-        if (r == NS_REC_REJECT) {
-            cr_assert(rec.reject && rec.reject[0]);
-            cr_assert_null(rec.fields);
-        } else {
-            cr_assert_eq(rec.nfields, c->npaths);
-        }
-        cr_assert_geq(rec.offset, last, "offsets go backwards");
-        last = rec.offset;
-        /* the raw bytes are the input's bytes at the offset */
-        cr_assert_leq(rec.offset + rec.raw_len, len);
-        cr_assert(rec.raw_len == 0 || memcmp(rec.raw, data + rec.offset, rec.raw_len) == 0,
-                  "raw bytes at %llu are not the input's", (unsigned long long)rec.offset);
-        s_list_add(out, s_render(&rec, r));
-    }
-    cr_assert_eq(r, NS_REC_END, "%s", err.msg);
-    cr_assert_eq(s->next(s, &rec, &err), NS_REC_END); /* stays at the end */
-    cr_assert_leq(s->bytes(s), len - from);
-    if (end == UINT64_MAX)
-        cr_assert_eq(s->bytes(s), len - from, "a whole object is read to its end");
-    s->destroy(s);
-    ns_reader_close(&src);
+    const s_cfg_t *c = cfg;
+    if (kind == NS_REC_RECORD)
+        cr_assert_eq(rec->nfields, c->npaths);
 }
 
-static void s_read_all(const char *data, size_t len, const s_cfg_t *c, size_t chunk, s_list_t *out)
-{
-    s_read_split(data, len, c, 0, UINT64_MAX, chunk, out);
-}
+/* A record as "offset:R:f1|f2|..." (null as \N) or "offset:X:reason:raw";
+ * exploded records share their value's offset. */
+static const ns_test_reader_t s_rd = {.open = s_open,
+                                      .check = s_check,
+                                      .order = NS_TEST_NONDECREASING,
+                                      .sep = '|',
+                                      .null = "\\N",
+                                      .raw = true};
 
-/* Reads data[0..len) whole with several source read sizes and checks the
+/* Reads data[0..len) whole with every source read size and checks the
  * rendered records against want[] (NULL-terminated). */
 static void s_expect_n(const char *data, size_t len, const s_cfg_t *c, const char *const *want)
 {
-    size_t chunks[] = {0, 1, 2, 3, 7, 64};
-    for (size_t ci = 0; ci < sizeof chunks / sizeof chunks[0]; ci++) {
-        s_list_t got = {0};
-        s_read_all(data, len, c, chunks[ci], &got);
-        size_t i = 0;
-        for (; want[i]; i++) {
-            cr_assert_lt(i, got.n, "chunk %zu: record %zu missing (want '%s')", chunks[ci], i,
-                         want[i]);
-            cr_assert_str_eq(got.items[i], want[i], "chunk %zu: record %zu: got '%s' want '%s'",
-                             chunks[ci], i, got.items[i], want[i]);
-        }
-        cr_assert_eq(got.n, i, "chunk %zu: %zu records, want %zu (extra: '%s')", chunks[ci], got.n,
-                     i, got.n > i ? got.items[i] : "");
-        s_list_free(&got);
-    }
+    ns_test_expect_all(&s_rd, c, data, len, want);
 }
 
 static void s_expect(const char *data, const s_cfg_t *c, const char *const *want)
 {
-    s_expect_n(data, strlen(data), c, want);
+    ns_test_expect_all(&s_rd, c, data, strlen(data), want);
 }
 
 /* Offset of the first occurrence of needle in data (which must hold it). */
 static unsigned long long s_at(const char *data, const char *needle)
 {
-    const char *p = strstr(data, needle);
-    cr_assert(p, "'%s' not in the data", needle);
-    return (unsigned long long)(p - data);
+    return (unsigned long long)ns_test_offset_of(data, strlen(data), needle, 1);
 }
 
 /* ---- the SOURCES.md examples ---- */
@@ -217,7 +92,7 @@ static unsigned long long s_at(const char *data, const char *needle)
 Test(json, sources_order_exploded_by_line_items)
 {
     size_t len;
-    char *data = s_load("orders.jsonl", &len);
+    char *data = ns_test_load("json", "orders.jsonl", &len);
     const char *paths[] = {"id",
                            "name",
                            "customer.id",
@@ -322,7 +197,7 @@ Test(json, sources_clickstream_concatenated_and_mixed)
 {
     /* the file has three values written `}{`, then two more on their own lines */
     size_t len;
-    char *data = s_load("clickstream.json", &len);
+    char *data = ns_test_load("json", "clickstream.json", &len);
     cr_assert(strstr(data, "}}{\"type\":\"track\""));
     s_check_clicks(data, len);
     free(data);
@@ -331,24 +206,24 @@ Test(json, sources_clickstream_concatenated_and_mixed)
 Test(json, sources_clickstream_as_json_lines_rejects_concatenated_line)
 {
     size_t len;
-    char *data = s_load("clickstream.json", &len);
+    char *data = ns_test_load("json", "clickstream.json", &len);
     s_cfg_t c = s_cfg(s_click_paths, 11, NULL, false);
-    s_list_t got = {0};
-    s_read_all(data, len, &c, 0, &got);
+    ns_test_list_t got = {0};
+    ns_test_read(&s_rd, &c, data, len, 0, UINT64_MAX, 0, &got);
     cr_assert_eq(got.n, 3);
     cr_assert(strncmp(got.items[0], "0:X:invalid JSON: bytes after the value:{\"type\":\"page\"",
                       50) == 0,
               "%s", got.items[0]);
     cr_assert(strstr(got.items[1], ":R:page|ajs-9f1c31|"), "%s", got.items[1]);
     cr_assert(strstr(got.items[2], ":R:page|ajs-9f1c32|"), "%s", got.items[2]);
-    s_list_free(&got);
+    ns_test_list_free(&got);
     free(data);
 }
 
 Test(json, sources_social_ads_bom_crlf_blank_lines)
 {
     size_t len;
-    char *data = s_load("insights_bom_crlf.jsonl", &len);
+    char *data = ns_test_load("json", "insights_bom_crlf.jsonl", &len);
     const char *paths[] = {"date_start", "ad_id",       "campaign_name",
                            "spend",      "impressions", "actions"};
     s_cfg_t c = s_cfg(paths, 6, NULL, false);
@@ -563,90 +438,80 @@ Test(json, explode_many_elements)
 Test(json, rejects_json_lines_file)
 {
     size_t len;
-    char *data = s_load("rejects.jsonl", &len);
+    char *data = ns_test_load("json", "rejects.jsonl", &len);
     const char *paths[] = {"id", "line_items[].sku"};
     s_cfg_t c = s_cfg(paths, 2, "line_items", false);
-    struct {
-        const char *at;   /* the line's start */
-        const char *want; /* after "offset:" */
-    } exp[] = {
-        {"{\"id\":\"1\"", "R:1|\\N"},
-        {"{\"id\":\"2\"", "X:invalid JSON: bad literal 'tru':{\"id\":\"2\",\"x\":tru}"},
-        {"{\"id\":\"3\"", "X:invalid JSON: bad number '01':{\"id\":\"3\",\"n\":01}"},
-        {"{\"id\":\"4\"", "X:invalid JSON: missing or extra comma, colon, bracket or "
-                          "key:{\"id\":\"4\",\"a\":[1,,2]}"},
-        {"[{\"id\":\"5\"}]", "X:top-level value is not an object:[{\"id\":\"5\"}]"},
-        {"\"just", "X:top-level value is not an object:\"just a string\""},
-        {"{\"id\":\"6\"", "X:invalid JSON: bad escape in a string (or a lone "
-                          "surrogate):{\"id\":\"6\",\"s\":\"bad \\q escape\"}"},
-        {"{\"id\":\"7\"",
+    /* the offsets are those of the first occurrence of `at` */
+    const ns_test_want_t exp[] = {
+        {"{\"id\":\"1\"", 1, "R:1|\\N"},
+        {"{\"id\":\"2\"", 1, "X:invalid JSON: bad literal 'tru':{\"id\":\"2\",\"x\":tru}"},
+        {"{\"id\":\"3\"", 1, "X:invalid JSON: bad number '01':{\"id\":\"3\",\"n\":01}"},
+        {"{\"id\":\"4\"", 1,
+         "X:invalid JSON: missing or extra comma, colon, bracket or "
+         "key:{\"id\":\"4\",\"a\":[1,,2]}"},
+        {"[{\"id\":\"5\"}]", 1, "X:top-level value is not an object:[{\"id\":\"5\"}]"},
+        {"\"just", 1, "X:top-level value is not an object:\"just a string\""},
+        {"{\"id\":\"6\"", 1,
+         "X:invalid JSON: bad escape in a string (or a lone "
+         "surrogate):{\"id\":\"6\",\"s\":\"bad \\q escape\"}"},
+        {"{\"id\":\"7\"", 1,
          "X:invalid JSON: unclosed object or array, or bytes after it:{\"id\":\"7\"} trailing"},
-        {"{\"id\":\"8\"", "X:invalid JSON: bytes after the value:{\"id\":\"8\"}{\"id\":\"9\"}"},
-        {"{\"id\":\"10\"", "X:invalid JSON: bad escape in a string (or a lone "
-                           "surrogate):{\"id\":\"10\",\"lone\":\"\\ud83d\"}"},
-        {"{\"id\":\"11\"", "X:invalid JSON: missing or extra comma, colon, bracket or "
-                           "key:{\"id\":\"11\",\"unclosed\":{\"a\":1}"},
-        {"{\"id\":\"12\"", "R:12|\\N"},
-        {"{\"id\":\"13\"",
+        {"{\"id\":\"8\"", 1, "X:invalid JSON: bytes after the value:{\"id\":\"8\"}{\"id\":\"9\"}"},
+        {"{\"id\":\"10\"", 1,
+         "X:invalid JSON: bad escape in a string (or a lone "
+         "surrogate):{\"id\":\"10\",\"lone\":\"\\ud83d\"}"},
+        {"{\"id\":\"11\"", 1,
+         "X:invalid JSON: missing or extra comma, colon, bracket or "
+         "key:{\"id\":\"11\",\"unclosed\":{\"a\":1}"},
+        {"{\"id\":\"12\"", 1, "R:12|\\N"},
+        {"{\"id\":\"13\"", 1,
          "X:'line_items' is not an array:{\"id\":\"13\",\"line_items\":{\"sku\":\"X\"}}"},
-        {"{\"id\":\"14\"", "R:14|A"},
-        {"{\"id\":\"14\"", "R:14|B"},
-        {"{\"id\":\"15\"", "X:invalid JSON: unescaped control character in a "
-                           "string:{\"id\":\"15\",\"c\":\"tab\tinside\"}"},
+        {"{\"id\":\"14\"", 1, "R:14|A"},
+        {"{\"id\":\"14\"", 1, "R:14|B"},
+        {"{\"id\":\"15\"", 1,
+         "X:invalid JSON: unescaped control character in a "
+         "string:{\"id\":\"15\",\"c\":\"tab\tinside\"}"},
     };
-    size_t n = sizeof exp / sizeof exp[0];
-    char w[16][300];
-    const char *want[17];
-    for (size_t i = 0; i < n; i++) {
-        snprintf(w[i], sizeof w[i], "%llu:%s", s_at(data, exp[i].at), exp[i].want);
-        want[i] = w[i];
-    }
-    want[n] = NULL;
+    const char **want = ns_test_wants(data, len, exp, sizeof exp / sizeof exp[0]);
     s_expect_n(data, len, &c, want);
+    free(want);
     free(data);
 }
 
 Test(json, rejects_concatenated_file)
 {
     size_t len;
-    char *data = s_load("rejects_concat.json", &len);
+    char *data = ns_test_load("json", "rejects_concat.json", &len);
     const char *paths[] = {"id"};
     s_cfg_t c = s_cfg(paths, 1, NULL, true);
     c.o.max_depth = 3;
-    struct {
-        const char *at;
-        const char *want;
-    } exp[] = {
-        {"{\"id\":\"1\"", "R:1"},
-        {"{\"id\":\"2\"", "X:invalid JSON: bad literal 'tru':{\"id\":\"2\",\"x\":tru}"},
-        {"{\"id\":\"3\"", "R:3"},
-        {"xyz", "X:invalid JSON: unexpected character:xyz"},
-        {"{\"id\":\"4\"", "R:4"},
-        {"[1,2]", "X:top-level value is not an object:[1,2]"},
-        {"{\"id\":\"5\"", "R:5"},
+    /* the offsets are those of the first occurrence of `at` */
+    const ns_test_want_t exp[] = {
+        {"{\"id\":\"1\"", 1, "R:1"},
+        {"{\"id\":\"2\"", 1, "X:invalid JSON: bad literal 'tru':{\"id\":\"2\",\"x\":tru}"},
+        {"{\"id\":\"3\"", 1, "R:3"},
+        {"xyz", 1, "X:invalid JSON: unexpected character:xyz"},
+        {"{\"id\":\"4\"", 1, "R:4"},
+        {"[1,2]", 1, "X:top-level value is not an object:[1,2]"},
+        {"{\"id\":\"5\"", 1, "R:5"},
         /* a '{' after "1": the value was cut short; {"id":"7"} is kept */
-        {"{\"id\":\"6\"",
+        {"{\"id\":\"6\"", 1,
          "X:invalid JSON: unclosed object or array, or bytes after it:{\"id\":\"6\",\"a\":1"},
-        {"{\"id\":\"7\"", "R:7"},
+        {"{\"id\":\"7\"", 1, "R:7"},
         /* a newline inside a string: the bad region runs to the next '{' */
-        {"{\"id\":\"8\"", "X:invalid JSON: unclosed string:{\"id\":\"8\",\"s\":\"broken"},
-        {"{\"id\":\"9\"", "R:9"},
-        {"42", "X:top-level value is not an object:42"},
-        {"{\"id\":\"10\"", "R:10"},
-        {"{\"id\":\"11\"",
+        {"{\"id\":\"8\"", 1, "X:invalid JSON: unclosed string:{\"id\":\"8\",\"s\":\"broken"},
+        {"{\"id\":\"9\"", 1, "R:9"},
+        {"42", 1, "X:top-level value is not an object:42"},
+        {"{\"id\":\"10\"", 1, "R:10"},
+        {"{\"id\":\"11\"", 1,
          "X:nesting deeper than 3 levels:{\"id\":\"11\",\"deep\":{\"a\":{\"b\":{\"c\":1}}}}"},
-        {"{\"id\":\"12\"", "X:invalid JSON: unclosed object or array, or bytes after "
-                           "it:{\"id\":\"12\",\"open\":[1,2"},
+        {"{\"id\":\"12\"", 1,
+         "X:invalid JSON: unclosed object or array, or bytes after "
+         "it:{\"id\":\"12\",\"open\":[1,2"},
     };
-    size_t n = sizeof exp / sizeof exp[0];
-    char w[16][300];
-    const char *want[17];
-    for (size_t i = 0; i < n; i++) {
-        snprintf(w[i], sizeof w[i], "%llu:%s", s_at(data, exp[i].at), exp[i].want);
-        want[i] = w[i];
-    }
-    want[n] = NULL;
+    const char **want = ns_test_wants(data, len, exp, sizeof exp / sizeof exp[0]);
     s_expect_n(data, len, &c, want);
+    free(want);
     free(data);
 }
 
@@ -780,13 +645,13 @@ Test(json, very_deep_input_does_not_crash)
     const char *paths[] = {"a"};
     for (int concat = 0; concat <= 1; concat++) {
         s_cfg_t c = s_cfg(paths, 1, NULL, concat);
-        s_list_t got = {0};
-        s_read_all(data, k, &c, 0, &got);
+        ns_test_list_t got = {0};
+        ns_test_read(&s_rd, &c, data, k, 0, UINT64_MAX, 0, &got);
         cr_assert_eq(got.n, 2);
         cr_assert(strncmp(got.items[0], "0:X:nesting deeper than 64 levels:", 34) == 0, "%s",
                   got.items[0]);
         cr_assert_str_eq(got.items[1], "400007:R:1");
-        s_list_free(&got);
+        ns_test_list_free(&got);
     }
     free(data);
 }
@@ -892,25 +757,23 @@ Test(json, io_error)
  * add up to the whole one. */
 static void s_check_splits(const char *data, size_t len, const s_cfg_t *c, size_t step)
 {
-    s_list_t whole = {0};
-    s_read_all(data, len, c, 0, &whole);
+    ns_test_list_t whole = {0};
+    ns_test_read(&s_rd, c, data, len, 0, UINT64_MAX, 0, &whole);
     for (size_t a = 0; a <= len; a += step) {
         for (size_t b = a; b <= len; b += step) {
-            s_list_t got = {0};
-            s_read_split(data, len, c, 0, a, 0, &got);
+            ns_test_list_t got = {0};
+            ns_test_read(&s_rd, c, data, len, 0, a, 0, &got);
             if (a < len)
-                s_read_split(data, len, c, a, b, a % 3 + 1, &got);
+                ns_test_read(&s_rd, c, data, len, a, b, a % 3 + 1, &got);
             if (b < len)
-                s_read_split(data, len, c, b, UINT64_MAX, 0, &got);
-            cr_assert_eq(got.n, whole.n, "splits at %zu and %zu: %zu records, want %zu", a, b,
-                         got.n, whole.n);
-            for (size_t i = 0; i < got.n; i++)
-                cr_assert_str_eq(got.items[i], whole.items[i], "splits at %zu, %zu: record %zu", a,
-                                 b, i);
-            s_list_free(&got);
+                ns_test_read(&s_rd, c, data, len, b, UINT64_MAX, 0, &got);
+            char what[64];
+            snprintf(what, sizeof what, "splits at %zu and %zu", a, b);
+            ns_test_same(&got, &whole, what);
+            ns_test_list_free(&got);
         }
     }
-    s_list_free(&whole);
+    ns_test_list_free(&whole);
 }
 
 Test(json, splits_into_three_ranges)
@@ -936,7 +799,7 @@ Test(json, splits_into_three_ranges)
 Test(json, splits_of_the_orders_file)
 {
     size_t len;
-    char *data = s_load("orders.jsonl", &len);
+    char *data = ns_test_load("json", "orders.jsonl", &len);
     const char *paths[] = {"id", "line_items[].sku", "customer.id"};
     s_cfg_t c = s_cfg(paths, 3, "line_items", false);
     s_check_splits(data, len, &c, 37);
@@ -965,7 +828,7 @@ Test(json, mutated_inputs_never_crash_and_read_alike)
     static const char bytes[] = "{}[]\":,\\\n\r tfn0-e.\x01\xc3\xff\0u";
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         size_t len;
-        char *orig = s_load(files[f], &len);
+        char *orig = ns_test_load("json", files[f], &len);
         char *m = malloc(len + 64);
         cr_assert(m);
         for (int round = 0; round < 150; round++) {
@@ -993,15 +856,14 @@ Test(json, mutated_inputs_never_crash_and_read_alike)
                 s_cfg_t c = s_cfg(paths, 5, "line_items", concat);
                 c.o.max_record = 200 + (size_t)(s_rand() % 2000);
                 c.o.max_depth = 2 + (int)(s_rand() % 5);
-                s_list_t a = {0}, b = {0};
-                s_read_all(m, ml, &c, 0, &a);
-                s_read_all(m, ml, &c, 1, &b);
-                cr_assert_eq(a.n, b.n, "%s round %d: %zu vs %zu records", files[f], round, a.n,
-                             b.n);
-                for (size_t i = 0; i < a.n; i++)
-                    cr_assert_str_eq(a.items[i], b.items[i]);
-                s_list_free(&a);
-                s_list_free(&b);
+                ns_test_list_t a = {0}, b = {0};
+                ns_test_read(&s_rd, &c, m, ml, 0, UINT64_MAX, 0, &a);
+                ns_test_read(&s_rd, &c, m, ml, 0, UINT64_MAX, 1, &b);
+                char what[64];
+                snprintf(what, sizeof what, "%s round %d", files[f], round);
+                ns_test_same(&b, &a, what);
+                ns_test_list_free(&a);
+                ns_test_list_free(&b);
             }
         }
         free(m);
