@@ -25,6 +25,9 @@ int ns_buf_appendf(ns_buf_t *b, const char *fmt, ...) __attribute__((format(prin
 /* Appends s[0..n) as a JSON string literal (quotes, backslash escapes,
  * \uXXXX for control bytes; other bytes as they are). */
 int ns_buf_append_json(ns_buf_t *b, const char *s, size_t n);
+/* Writes code point cp (below 0x110000) as UTF-8 into o (4 bytes of room);
+ * returns the bytes written. */
+size_t ns_utf8_put(unsigned long cp, char *o);
 /* Makes room for n more bytes and returns where they go (len unchanged). */
 char *ns_buf_reserve(ns_buf_t *b, size_t n);
 

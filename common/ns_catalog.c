@@ -97,30 +97,6 @@ static int s_hex4(const char *p, unsigned *out)
     return 0;
 }
 
-static size_t s_utf8(unsigned cp, char *o)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* The one-character escapes of JSON strings and the bytes they stand for. */
 static const char s_esc_from[] = "\"\\/bfnrt", s_esc_to[] = "\"\\/\b\f\n\r\t";
 
@@ -169,7 +145,7 @@ static int s_jstring(s_jp_t *j, const char **out, size_t *outlen)
             } else if (cp >= 0xD800 && cp < 0xE000) {
                 cp = 0xFFFD; /* unpaired surrogate */
             }
-            n += s_utf8(cp, o + n);
+            n += ns_utf8_put(cp, o + n);
             break;
         }
         default:

@@ -71,29 +71,7 @@ int ns_xml_block(const char *xml, size_t n, size_t from, const char *tag, size_t
 static int s_utf8(ns_buf_t *out, unsigned long cp)
 {
     char u[4];
-    size_t k;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        k = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        k = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        k = 3;
-    } else if (cp < 0x110000) {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        k = 4;
-    } else {
-        return -1;
-    }
-    return ns_buf_append(out, u, k);
+    return cp < 0x110000 ? ns_buf_append(out, u, ns_utf8_put(cp, u)) : -1;
 }
 
 int ns_xml_text(const char *xml, size_t n, size_t from, const char *tag, ns_buf_t *out,

@@ -6,6 +6,8 @@
  */
 #include "ns_utf16.h"
 
+#include "ns_buf.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,30 +26,6 @@ typedef struct {
     bool big;           /* big-endian */
     bool eof;           /* src has ended */
 } s_utf16_t;
-
-static size_t s_put(char *o, unsigned long cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 static unsigned s_unit(const s_utf16_t *u, size_t i)
 {
@@ -77,25 +55,25 @@ static void s_convert(s_utf16_t *u)
             if (i + 4 > u->inlen) {
                 if (!u->eof)
                     break;
-                o += s_put(u->out + o, 0xFFFD);
+                o += ns_utf8_put(0xFFFD, u->out + o);
                 i += 2;
                 continue;
             }
             unsigned d = s_unit(u, i + 2);
             if (d >= 0xDC00 && d <= 0xDFFF) {
-                o += s_put(u->out + o, 0x10000 + ((unsigned long)(c - 0xD800) << 10) + (d - 0xDC00));
+                o += ns_utf8_put(0x10000 + ((unsigned long)(c - 0xD800) << 10) + (d - 0xDC00), u->out + o);
                 i += 4;
             } else {
-                o += s_put(u->out + o, 0xFFFD);
+                o += ns_utf8_put(0xFFFD, u->out + o);
                 i += 2;
             }
             continue;
         }
-        o += s_put(u->out + o, (c >= 0xDC00 && c <= 0xDFFF) ? 0xFFFD : c);
+        o += ns_utf8_put((c >= 0xDC00 && c <= 0xDFFF) ? 0xFFFD : c, u->out + o);
         i += 2;
     }
     if (u->eof && i < u->inlen) { /* an odd byte at the end */
-        o += s_put(u->out + o, 0xFFFD);
+        o += ns_utf8_put(0xFFFD, u->out + o);
         i = u->inlen;
     }
     memmove(u->in, u->in + i, u->inlen - i);
