@@ -15,16 +15,26 @@
  * which moves from one frame to the next by itself. Either way, input that
  * ends inside a member or frame is an error ("truncated gzip stream"), never
  * a silent short read. An empty input is an empty stream.
+ *
+ * Failures are of two kinds (ns_codec_fault): damaged data (truncated,
+ * corrupt, a bomb) and I/O (the source stream failed, out of memory). Either
+ * way every byte decoded by an earlier, successful call has been handed out;
+ * the output of the failing call is dropped (it may hold garbage decoded
+ * before the decoder noticed), and every later read fails with the same
+ * message. No resync: a member or frame after the damage is not read.
  */
 #include "ns_codec.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #define S_INBUF (256u * 1024u)
 #define S_OUTBUF (256u * 1024u)
@@ -76,22 +86,53 @@ const char *ns_codec_name(ns_codec_t c)
 /* ----------------------------------------------------------------- reader */
 
 typedef struct {
-    struct ns_reader base; /* must be first: ns_reader_read dispatches through it */
-    ns_reader_t *src;      /* compressed stream (owned) */
-    ns_codec_t codec;      /* NS_CODEC_GZIP or NS_CODEC_ZSTD */
-    unsigned char *in;     /* compressed input buffer, S_INBUF bytes */
-    size_t in_len;         /* bytes of in filled */
-    size_t in_pos;         /* bytes of in consumed by the decoder */
-    bool src_eof;          /* src returned 0 */
-    bool in_unit;          /* inside a gzip member / zstd frame (not at a boundary) */
-    bool failed;           /* an error was reported; every later read fails */
-    z_stream zs;           /* gzip state */
-    bool zs_init;          /* zs needs inflateEnd */
-    ZSTD_DCtx *zd;         /* zstd state */
-    uint64_t in_total;     /* compressed bytes read from src */
-    uint64_t out_total;    /* decompressed bytes produced */
-    double max_ratio;      /* bomb guard; 0 disables */
+    struct ns_reader base;  /* must be first: ns_reader_read dispatches through it */
+    ns_reader_t *src;       /* compressed stream (owned) */
+    ns_codec_t codec;       /* NS_CODEC_GZIP or NS_CODEC_ZSTD */
+    unsigned char *in;      /* compressed input buffer, S_INBUF bytes */
+    size_t in_len;          /* bytes of in filled */
+    size_t in_pos;          /* bytes of in consumed by the decoder */
+    bool src_eof;           /* src returned 0 */
+    bool in_unit;           /* inside a gzip member / zstd frame (not at a boundary) */
+    ns_codec_fault_t fault; /* kind != NONE: failed; every later read fails the same way */
+    z_stream zs;            /* gzip state */
+    bool zs_init;           /* zs needs inflateEnd */
+    ZSTD_DCtx *zd;          /* zstd state */
+    uint64_t in_total;      /* compressed bytes read from src */
+    uint64_t out_total;     /* decompressed bytes produced */
+    double max_ratio;       /* bomb guard; 0 disables */
 } s_dreader_t;
+
+/* Compressed bytes the decoder has consumed. */
+static uint64_t s_in_used(const s_dreader_t *r)
+{
+    return r->in_total - (uint64_t)(r->in_len - r->in_pos);
+}
+
+/* Fails the stream with kind and the formatted message (into err too);
+ * returns -1. */
+__attribute__((format(printf, 4, 5))) static int s_fail(s_dreader_t *r, ns_codec_errkind_t kind,
+                                                        ns_err_t *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->fault.why, sizeof r->fault.why, fmt, ap);
+    va_end(ap);
+    r->fault.kind = kind;
+    r->fault.in_offset = s_in_used(r);
+    r->fault.out_offset = r->out_total;
+    return ns_errf(err, "%s", r->fault.why);
+}
+
+/* The source stream failed, saying why in err: an I/O error. */
+static int s_fail_io(s_dreader_t *r, ns_err_t *err)
+{
+    snprintf(r->fault.why, sizeof r->fault.why, "%s", err ? err->msg : "read error");
+    r->fault.kind = NS_CODEC_ERR_IO;
+    r->fault.in_offset = s_in_used(r);
+    r->fault.out_offset = r->out_total;
+    return -1;
+}
 
 /* Reads more compressed input when everything buffered has been used. */
 static int s_refill(s_dreader_t *r, ns_err_t *err)
@@ -100,19 +141,13 @@ static int s_refill(s_dreader_t *r, ns_err_t *err)
         return 0;
     ssize_t got = ns_reader_read(r->src, r->in, S_INBUF, err);
     if (got < 0)
-        return -1;
+        return s_fail_io(r, err);
     r->in_pos = 0;
     r->in_len = (size_t)got;
     r->in_total += (uint64_t)got;
     if (got == 0)
         r->src_eof = true;
     return 0;
-}
-
-static int s_fail(s_dreader_t *r)
-{
-    r->failed = true;
-    return -1;
 }
 
 /* Decompresses into out[0..n); returns bytes produced (> 0), 0 at the end. */
@@ -126,7 +161,7 @@ static ssize_t s_gzip_read(s_dreader_t *r, unsigned char *out, size_t n, ns_err_
             return 0; /* at a member boundary with no more input */
         if (avail > 0 && !r->in_unit) {
             if (inflateReset(&r->zs) != Z_OK)
-                return ns_errf(err, "cannot reset gzip decoder");
+                return s_fail(r, NS_CODEC_ERR_IO, err, "cannot reset gzip decoder");
             r->in_unit = true;
         }
         r->zs.next_in = r->in + r->in_pos;
@@ -146,20 +181,21 @@ static ssize_t s_gzip_read(s_dreader_t *r, unsigned char *out, size_t n, ns_err_
         case Z_BUF_ERROR:
             /* no progress possible: needs input we do not have */
             if (r->src_eof && r->in_pos == r->in_len && made == 0)
-                return ns_errf(err, "truncated gzip stream");
+                return s_fail(r, NS_CODEC_ERR_DATA, err, "truncated gzip stream");
             break;
         case Z_NEED_DICT:
-            return ns_errf(err, "corrupt gzip stream: needs a preset dictionary");
+            return s_fail(r, NS_CODEC_ERR_DATA, err,
+                          "corrupt gzip stream: needs a preset dictionary");
         case Z_MEM_ERROR:
-            return ns_errf(err, "gzip decoder: out of memory");
+            return s_fail(r, NS_CODEC_ERR_IO, err, "gzip decoder: out of memory");
         default:
-            return ns_errf(err, "corrupt gzip stream: %s",
-                           r->zs.msg ? r->zs.msg : "data error");
+            return s_fail(r, NS_CODEC_ERR_DATA, err, "corrupt gzip stream: %s",
+                          r->zs.msg ? r->zs.msg : "data error");
         }
         if (made > 0)
             return (ssize_t)made;
         if (r->in_unit && r->src_eof && r->in_pos == r->in_len && used == 0)
-            return ns_errf(err, "truncated gzip stream");
+            return s_fail(r, NS_CODEC_ERR_DATA, err, "truncated gzip stream");
     }
 }
 
@@ -175,22 +211,25 @@ static ssize_t s_zstd_read(s_dreader_t *r, unsigned char *out, size_t n, ns_err_
         ZSTD_outBuffer ob = {out, n, 0};
         size_t zr = ZSTD_decompressStream(r->zd, &ob, &ib);
         if (ZSTD_isError(zr))
-            return ns_errf(err, "corrupt zstd stream: %s", ZSTD_getErrorName(zr));
+            return s_fail(r,
+                          ZSTD_getErrorCode(zr) == ZSTD_error_memory_allocation ? NS_CODEC_ERR_IO
+                                                                                 : NS_CODEC_ERR_DATA,
+                          err, "corrupt zstd frame: %s", ZSTD_getErrorName(zr));
         r->in_pos += ib.pos;
         /* 0: a frame is complete and fully flushed */
         r->in_unit = zr != 0;
         if (ob.pos > 0)
             return (ssize_t)ob.pos;
         if (r->in_unit && r->src_eof && r->in_pos == r->in_len && ib.pos == 0)
-            return ns_errf(err, "truncated zstd stream");
+            return s_fail(r, NS_CODEC_ERR_DATA, err, "truncated zstd stream");
     }
 }
 
 static ssize_t s_dreader_read(ns_reader_t *base, void *buf, size_t n, ns_err_t *err)
 {
     s_dreader_t *r = (s_dreader_t *)base;
-    if (r->failed)
-        return ns_errf(err, "%s stream: read after an earlier error", ns_codec_name(r->codec));
+    if (r->fault.kind != NS_CODEC_ERR_NONE)
+        return ns_errf(err, "%s", r->fault.why);
     if (n == 0)
         return 0;
     if (n > S_OUTBUF * 64)
@@ -198,17 +237,15 @@ static ssize_t s_dreader_read(ns_reader_t *base, void *buf, size_t n, ns_err_t *
     ssize_t got = r->codec == NS_CODEC_GZIP ? s_gzip_read(r, buf, n, err)
                                             : s_zstd_read(r, buf, n, err);
     if (got < 0)
-        return s_fail(r);
-    r->out_total += (uint64_t)got;
+        return -1; /* the reader s_fail'ed */
     if (r->max_ratio > 0 &&
-        (double)r->out_total > r->max_ratio * (double)r->in_total + S_BOMB_SLACK) {
-        ns_errf(err,
-                "%s stream: decompressed %llu bytes from %llu compressed, more than %g times "
-                "plus 64 MiB (compression bomb?)",
-                ns_codec_name(r->codec), (unsigned long long)r->out_total,
-                (unsigned long long)r->in_total, r->max_ratio);
-        return s_fail(r);
-    }
+        (double)(r->out_total + (uint64_t)got) > r->max_ratio * (double)r->in_total + S_BOMB_SLACK)
+        return s_fail(r, NS_CODEC_ERR_DATA, err,
+                      "%s stream: decompressed %llu bytes from %llu compressed, more than %g "
+                      "times plus 64 MiB (compression bomb?)",
+                      ns_codec_name(r->codec), (unsigned long long)(r->out_total + (uint64_t)got),
+                      (unsigned long long)r->in_total, r->max_ratio);
+    r->out_total += (uint64_t)got;
     return got;
 }
 
@@ -223,6 +260,19 @@ static void s_dreader_close(ns_reader_t *base)
     ns_reader_close(&r->src);
     free(r->in);
     free(r);
+}
+
+ns_codec_errkind_t ns_codec_fault(const ns_reader_t *r, ns_codec_fault_t *f)
+{
+    if (!r || r->read != s_dreader_read) {
+        if (f)
+            memset(f, 0, sizeof *f);
+        return NS_CODEC_ERR_NONE;
+    }
+    const s_dreader_t *d = (const s_dreader_t *)r;
+    if (f)
+        *f = d->fault;
+    return d->fault.kind;
 }
 
 ns_reader_t *ns_codec_reader(ns_reader_t *src, ns_codec_t codec, double max_ratio, ns_err_t *err)
@@ -296,10 +346,28 @@ static void s_mreader_close(ns_reader_t *rd)
     free(r);
 }
 
+/* A stream over data[0..len) (taking it: freed on close, or here on
+ * failure). */
+static ns_reader_t *s_mreader_new(unsigned char *data, size_t len, ns_err_t *err)
+{
+    s_mreader_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        free(data);
+        ns_errf(err, "gzip reader: out of memory");
+        return NULL;
+    }
+    r->base.read = s_mreader_read;
+    r->base.close = s_mreader_close;
+    r->data = data;
+    r->len = len;
+    return &r->base;
+}
+
 /* Decompresses every gzip member of in[0..n) into *out; 0, 1 when the
- * output would pass cap (the caller streams instead), -1 on bad data. */
+ * output would pass cap or the data is damaged (the caller streams instead,
+ * which hands out what comes before the damage), -1 when out of memory. */
 static int s_deflate_all(const unsigned char *in, size_t n, size_t cap, unsigned char **out,
-                         size_t *outlen, const char *name, ns_err_t *err)
+                         size_t *outlen, ns_err_t *err)
 {
     struct libdeflate_decompressor *dc = libdeflate_alloc_decompressor();
     if (!dc)
@@ -332,7 +400,7 @@ static int s_deflate_all(const unsigned char *in, size_t n, size_t cap, unsigned
             continue;
         }
         if (lr != LIBDEFLATE_SUCCESS) {
-            rc = ns_errf(err, "bad or truncated gzip stream in '%s'", name);
+            rc = 1;
             break;
         }
         used += got;
@@ -376,37 +444,29 @@ ns_reader_t *ns_codec_reader_sized(ns_reader_t *src, ns_codec_t codec, uint64_t 
     unsigned char extra;
     ssize_t more = got == n ? ns_reader_read(src, &extra, 1, err) : 0;
     ns_reader_close(&src);
-    if (more != 0) {
+    if (more != 0 || got < n) {
+        /* the object changed since it was listed: an I/O error, not damage */
         free(in);
-        if (more > 0)
-            ns_errf(err, "'%s' is larger than its listed size %zu", name, n);
+        if (more >= 0)
+            ns_errf(err, "'%s' is %s than its listed size %zu", name,
+                    more > 0 ? "larger" : "smaller", n);
         return NULL;
     }
     double cap_d = max_ratio > 0 ? max_ratio * (double)got + (64 << 20) : (double)NS_CODEC_WHOLE_OUT_MAX;
     size_t cap = cap_d > NS_CODEC_WHOLE_OUT_MAX ? NS_CODEC_WHOLE_OUT_MAX : (size_t)cap_d;
     unsigned char *out = NULL;
     size_t outlen = 0;
-    int rc = s_deflate_all(in, got, cap, &out, &outlen, name, err);
-    if (rc == 1) {
+    int rc = s_deflate_all(in, got, cap, &out, &outlen, err);
+    if (rc < 0) {
         free(in);
-        ns_errf(err, "'%s' decompresses to more than %zu bytes (limit of the whole-object reader)",
-                name, cap);
         return NULL;
+    }
+    if (rc == 1) { /* damaged or too large: stream the stored bytes from memory */
+        ns_reader_t *mem = s_mreader_new(in, got, err);
+        return mem ? ns_codec_reader(mem, NS_CODEC_GZIP, max_ratio, err) : NULL;
     }
     free(in);
-    if (rc)
-        return NULL;
-    s_mreader_t *r = calloc(1, sizeof *r);
-    if (!r) {
-        free(out);
-        ns_errf(err, "gzip reader: out of memory");
-        return NULL;
-    }
-    r->base.read = s_mreader_read;
-    r->base.close = s_mreader_close;
-    r->data = out;
-    r->len = outlen;
-    return &r->base;
+    return s_mreader_new(out, outlen, err);
 }
 
 /* ----------------------------------------------------------------- writer */

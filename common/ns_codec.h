@@ -26,13 +26,42 @@ ns_codec_t ns_codec_for(const char *uri, const char *compression);
  * NS_CODEC_NONE returns src itself. */
 ns_reader_t *ns_codec_reader(ns_reader_t *src, ns_codec_t codec, double max_ratio, ns_err_t *err);
 
+/* How a decompressing stream failed. NS_CODEC_ERR_DATA: the compressed
+ * bytes are not a whole, valid stream (they end inside a gzip member or zstd
+ * frame, the coding or a checksum is wrong, bytes after a member are not
+ * another member, or the output passes the bomb guard): the object itself is
+ * damaged and reading it again fails the same way. NS_CODEC_ERR_IO: the
+ * stream under the decoder failed (the store: a network error, a missing or
+ * changed object) or memory ran out; another attempt may succeed. */
+typedef enum { NS_CODEC_ERR_NONE = 0, NS_CODEC_ERR_IO, NS_CODEC_ERR_DATA } ns_codec_errkind_t;
+
+typedef struct {
+    ns_codec_errkind_t kind;
+    uint64_t in_offset;   /* compressed bytes from the stream's start to where the decoder
+                           * stopped (a truncated object: its size) */
+    uint64_t out_offset;  /* decompressed bytes handed out before the failure, all intact:
+                           * the output of the decoder call that failed is never handed out */
+    char why[NS_ERR_MAX]; /* "truncated gzip stream", "corrupt zstd frame: ...", ... */
+} ns_codec_fault_t;
+
+/* What made codec reader r (of ns_codec_reader or ns_codec_reader_sized)
+ * fail: its kind, and *f filled when f is not NULL. NS_CODEC_ERR_NONE while
+ * no read has failed, and for a reader that is not a decompressing stream.
+ * A decompressing stream hands out every byte decoded before the failure,
+ * then fails every read with the same message. */
+ns_codec_errkind_t ns_codec_fault(const ns_reader_t *r, ns_codec_fault_t *f);
+
 /* Like ns_codec_reader, for an object whose stored size is known: a gzip
  * object of at most NS_CODEC_WHOLE_MAX stored bytes is read whole and
  * decompressed in one call with libdeflate (about twice zlib's speed; the
  * per-store feeds are a few hundred KB), keeping at most max_ratio times
  * its size (and never more than NS_CODEC_WHOLE_OUT_MAX) in memory; larger
  * objects, and output that would pass that bound, are streamed through
- * zlib as before. */
+ * zlib as before; so is an object libdeflate finds damaged, so that the
+ * bytes before the damage are handed out and the failure is the stream's
+ * (ns_codec_fault). NULL with err set only when reading the stored bytes
+ * fails (an I/O error) or the object is not stored_size bytes long (it
+ * changed since it was listed: an I/O error too). */
 #define NS_CODEC_WHOLE_MAX (8u << 20)
 #define NS_CODEC_WHOLE_OUT_MAX (256u << 20)
 ns_reader_t *ns_codec_reader_sized(ns_reader_t *src, ns_codec_t codec, uint64_t stored_size,

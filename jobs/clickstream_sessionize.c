@@ -37,12 +37,14 @@
 #define S_MAX_IDS (1u << 20)
 
 enum { I_ANON, I_TS, I_MSG, I_TYPE, I_NAME, I_PATH, I_USER, I_SRC, I_MED, I_CAMP, I_ORDER, I_N };
-static const char *const s_in_names[I_N] = {
-    "anonymous_id", "ts",      "message_id",      "event_type",    "event_name", "path",
-    "user_id",      "campaign_source", "campaign_medium", "campaign_name", "order_id"};
-static const ns_type_t s_in_types[I_N] = {NS_T_STRING, NS_T_TIMESTAMP, NS_T_STRING, NS_T_STRING,
-                                          NS_T_STRING, NS_T_STRING,    NS_T_STRING, NS_T_STRING,
-                                          NS_T_STRING, NS_T_STRING,    NS_T_STRING};
+static const ns_plugin_col_t s_in[I_N] = {
+    {"anonymous_id", NS_T_STRING, 0},    {"ts", NS_T_TIMESTAMP, 0},
+    {"message_id", NS_T_STRING, 0},      {"event_type", NS_T_STRING, 0},
+    {"event_name", NS_T_STRING, 0},      {"path", NS_T_STRING, 0},
+    {"user_id", NS_T_STRING, 0},         {"campaign_source", NS_T_STRING, 0},
+    {"campaign_medium", NS_T_STRING, 0}, {"campaign_name", NS_T_STRING, 0},
+    {"order_id", NS_T_STRING, 0}};
+static const char *const s_lead[2] = {"anonymous_id", "ts"};
 
 enum {
     O_ID, O_ANON, O_USER, O_DATE, O_START, O_END, O_EVENTS, O_PAGES, O_LANDING, O_SRC, O_MED,
@@ -57,50 +59,25 @@ static const ns_coltype_t s_out_types[O_N] = {
     {NS_T_TIMESTAMP, 0}, {NS_T_INT, 0}, {NS_T_INT, 0},       {NS_T_STRING, 0}, {NS_T_STRING, 0},
     {NS_T_STRING, 0},    {NS_T_STRING, 0}, {NS_T_BOOL, 0},   {NS_T_STRING, 0}};
 
-/* a string kept for the session: offset and length in the state's buffer */
-typedef struct {
-    bool null;
-    size_t off;
-    uint32_t len;
-} s_str_t;
-
 typedef struct {
     int col[I_N];          /* transform output index of each input */
     bool open;             /* a session is being built */
     int64_t start, last;   /* microseconds */
     int64_t events, pages;
     bool converted;
-    s_str_t anon, user, landing, src, med, camp, order;
+    ns_plugin_str_t anon, user, landing, src, med, camp, order;
     ns_buf_t strs;         /* the session's strings */
     uint64_t *ids;         /* messageId hashes seen in the session (open addressing, 0 = empty) */
     size_t idcap, nids;
     char sid[256];
 } s_state_t;
 
-static int s_find_col(const ns_job_t *j, int in, ns_err_t *err)
-{
-    for (int k = 0; k < j->nout; k++)
-        if (!strcmp(j->out[k].name, s_in_names[in])) {
-            if (j->out_types[k].type != s_in_types[in])
-                return ns_errf(err, "transform column '%s' must be %s, not %s", s_in_names[in],
-                               ns_type_name(s_in_types[in]), ns_type_name(j->out_types[k].type));
-            return k;
-        }
-    return ns_errf(err, "the transform has no column '%s' (%s)", s_in_names[in],
-                   ns_type_name(s_in_types[in]));
-}
-
 static int s_check(const ns_job_t *j, ns_err_t *err)
 {
-    for (int i = 0; i < I_N; i++)
-        if (s_find_col(j, i, err) < 0)
-            return -1;
-    if (j->nsort < 2 || strcmp(j->out[j->sort_key[0]].name, "anonymous_id") ||
-        strcmp(j->out[j->sort_key[1]].name, "ts"))
-        return ns_errf(err, "the sort key must start with anonymous_id, ts");
-    if (j->group_len != 1)
-        return ns_errf(err, "the reduce group must be 1 (the visitor), not %d", j->group_len);
-    return 0;
+    int col[I_N];
+    if (ns_plugin_cols(j, s_in, I_N, col, err))
+        return -1;
+    return ns_plugin_keys(j, s_lead, 2, 1, "the visitor", err);
 }
 
 static void *s_open(const ns_job_t *j, ns_err_t *err)
@@ -110,11 +87,10 @@ static void *s_open(const ns_job_t *j, ns_err_t *err)
         ns_errf(err, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < I_N; i++)
-        if ((st->col[i] = s_find_col(j, i, err)) < 0) {
-            free(st);
-            return NULL;
-        }
+    if (ns_plugin_cols(j, s_in, I_N, st->col, err)) {
+        free(st);
+        return NULL;
+    }
     ns_buf_init(&st->strs, 64u << 20);
     return st;
 }
@@ -129,24 +105,14 @@ static void s_free(void *p)
     free(st);
 }
 
-static int s_keep(s_state_t *st, const ns_value_t *v, s_str_t *out, ns_err_t *err)
+static int s_keep(s_state_t *st, const ns_value_t *v, ns_plugin_str_t *out, ns_err_t *err)
 {
-    out->null = v->null;
-    out->off = st->strs.len;
-    out->len = v->null ? 0 : v->len;
-    if (!v->null && ns_buf_append(&st->strs, v->s, v->len))
-        return ns_errf(err, "session strings longer than %zu bytes", st->strs.max);
-    return 0;
+    return ns_plugin_keep(&st->strs, v, out, "session strings", err);
 }
 
-static ns_value_t s_val(const s_state_t *st, const s_str_t *s)
+static ns_value_t s_val(const s_state_t *st, const ns_plugin_str_t *s)
 {
-    ns_value_t v = {.null = s->null};
-    if (!s->null) {
-        v.s = st->strs.data ? st->strs.data + s->off : "";
-        v.len = s->len;
-    }
-    return v;
+    return ns_plugin_kept(&st->strs, s);
 }
 
 /* 1 if this messageId was seen in the session, else records it. */

@@ -39,14 +39,15 @@
 
 enum { I_ORDER, I_UPD, I_LINE, I_STATUS, I_DATE, I_SKU, I_CUR, I_QTY, I_NET, I_DISC, I_RATE,
        I_REFUNDS, I_SRC, I_N };
-static const char *const s_in_names[I_N] = {
-    "order_id", "updated_at", "line_item_id", "financial_status", "business_date",
-    "sku",      "currency",   "quantity",     "net_local",        "discount_local",
-    "usd_per_unit", "refunds", "source_date"};
-static const ns_type_t s_in_types[I_N] = {
-    NS_T_STRING, NS_T_TIMESTAMP, NS_T_STRING,  NS_T_STRING,  NS_T_DATE,   NS_T_STRING, NS_T_STRING,
-    NS_T_INT,    NS_T_DECIMAL,   NS_T_DECIMAL, NS_T_DECIMAL, NS_T_STRING, NS_T_DATE};
-static const int s_in_scales[I_N] = {[I_NET] = 2, [I_DISC] = 2, [I_RATE] = 6};
+static const ns_plugin_col_t s_in[I_N] = {
+    {"order_id", NS_T_STRING, 0},       {"updated_at", NS_T_TIMESTAMP, 0},
+    {"line_item_id", NS_T_STRING, 0},   {"financial_status", NS_T_STRING, 0},
+    {"business_date", NS_T_DATE, 0},    {"sku", NS_T_STRING, 0},
+    {"currency", NS_T_STRING, 0},       {"quantity", NS_T_INT, 0},
+    {"net_local", NS_T_DECIMAL, 2},     {"discount_local", NS_T_DECIMAL, 2},
+    {"usd_per_unit", NS_T_DECIMAL, 6},  {"refunds", NS_T_STRING, 0},
+    {"source_date", NS_T_DATE, 0}};
+static const char *const s_lead[2] = {"order_id", "updated_at"};
 
 enum { O_DATE, O_STORE, O_SKU, O_TYPE, O_PROMO, O_CUR, O_UNITS, O_NET, O_USD, O_DISC, O_LINES,
        O_CHANNEL, O_SRC, O_N };
@@ -58,73 +59,29 @@ static const ns_coltype_t s_out_types[O_N] = {
     {NS_T_STRING, 0}, {NS_T_INT, 0},     {NS_T_DECIMAL, 2}, {NS_T_DECIMAL, 2}, {NS_T_DECIMAL, 2},
     {NS_T_INT, 0},    {NS_T_STRING, 0},  {NS_T_DATE, 0}};
 
-/* one line item of the version being held; strings live in the state's buffer */
 typedef struct {
-    ns_value_t v[I_N];
-    size_t off[I_N];
-} s_line_t;
-
-typedef struct {
+    ns_plugin_rows_t lines; /* first (ns_plugin_rows_new): the held version's line items */
     int col[I_N];
-    s_line_t *lines;
-    size_t n, cap;
-    ns_buf_t strs;
 } s_state_t;
-
-static int s_find_col(const ns_job_t *j, int in, ns_err_t *err)
-{
-    for (int k = 0; k < j->nout; k++)
-        if (!strcmp(j->out[k].name, s_in_names[in])) {
-            const ns_coltype_t *t = &j->out_types[k];
-            if (t->type != s_in_types[in] || (t->type == NS_T_DECIMAL && t->scale != s_in_scales[in]))
-                return ns_errf(err, "transform column '%s' must be %s%s", s_in_names[in],
-                               ns_type_name(s_in_types[in]),
-                               s_in_types[in] == NS_T_DECIMAL
-                                   ? (s_in_scales[in] == 2 ? "(14,2)" : "(12,6)")
-                                   : "");
-            return k;
-        }
-    return ns_errf(err, "the transform has no column '%s' (%s)", s_in_names[in],
-                   ns_type_name(s_in_types[in]));
-}
 
 static int s_check(const ns_job_t *j, ns_err_t *err)
 {
-    for (int i = 0; i < I_N; i++)
-        if (s_find_col(j, i, err) < 0)
-            return -1;
-    if (j->nsort < 2 || strcmp(j->out[j->sort_key[0]].name, "order_id") ||
-        strcmp(j->out[j->sort_key[1]].name, "updated_at"))
-        return ns_errf(err, "the sort key must start with order_id, updated_at");
-    if (j->group_len != 1)
-        return ns_errf(err, "the reduce group must be 1 (the order), not %d", j->group_len);
-    return 0;
+    int col[I_N];
+    if (ns_plugin_cols(j, s_in, I_N, col, err))
+        return -1;
+    return ns_plugin_keys(j, s_lead, 2, 1, "the order", err);
 }
 
 static void *s_open(const ns_job_t *j, ns_err_t *err)
 {
-    s_state_t *st = calloc(1, sizeof *st);
-    if (!st) {
-        ns_errf(err, "out of memory");
+    int col[I_N];
+    if (ns_plugin_cols(j, s_in, I_N, col, err))
         return NULL;
-    }
-    for (int i = 0; i < I_N; i++)
-        if ((st->col[i] = s_find_col(j, i, err)) < 0) {
-            free(st);
-            return NULL;
-        }
-    ns_buf_init(&st->strs, 256u << 20);
+    s_state_t *st =
+        ns_plugin_rows_new(sizeof *st, j, col, I_N, 256u << 20, "one order's versions", err);
+    if (st)
+        memcpy(st->col, col, sizeof col);
     return st;
-}
-
-static void s_free(void *p)
-{
-    s_state_t *st = p;
-    if (!st)
-        return;
-    ns_buf_free(&st->strs);
-    free(st->lines);
-    free(st);
 }
 
 /* The value after "key": in the flat object text [p, end), or NULL. */
@@ -203,18 +160,13 @@ static int64_t s_usd(int64_t cents, int64_t micro) /* round half away from zero 
 /* Emits the held version (the order's latest) unless it is voided. */
 static int s_emit_order(s_state_t *st, ns_plugin_emit_fn emit, void *arg, ns_err_t *err)
 {
-    for (size_t i = 0; i < st->n; i++) {
-        s_line_t *l = &st->lines[i];
-        for (int c = 0; c < I_N; c++)
-            if (s_in_types[c] == NS_T_STRING && !l->v[c].null)
-                l->v[c].s = st->strs.data + l->off[c];
-    }
-    for (size_t i = 0; i < st->n; i++) {
-        const ns_value_t *v = st->lines[i].v;
+    for (size_t i = 0; i < st->lines.n; i++) {
+        const ns_value_t *v = ns_plugin_rows_get(&st->lines, i);
         if (!v[I_STATUS].null && v[I_STATUS].len == 6 && !memcmp(v[I_STATUS].s, "voided", 6))
             break; /* every line of a version has the order's status */
-        if (i > 0 && v[I_LINE].len == st->lines[i - 1].v[I_LINE].len &&
-            !memcmp(v[I_LINE].s, st->lines[i - 1].v[I_LINE].s, v[I_LINE].len))
+        const ns_value_t *prev = i > 0 ? ns_plugin_rows_get(&st->lines, i - 1) : NULL;
+        if (prev && v[I_LINE].len == prev[I_LINE].len &&
+            !memcmp(v[I_LINE].s, prev[I_LINE].s, v[I_LINE].len))
             continue; /* another copy of the same version */
         int64_t rq, rc;
         if (s_refunded(&v[I_REFUNDS], &v[I_LINE], &rq, &rc, err))
@@ -239,8 +191,7 @@ static int s_emit_order(s_state_t *st, ns_plugin_emit_fn emit, void *arg, ns_err
         if (emit(arg, o, err))
             return -1;
     }
-    st->n = 0;
-    ns_buf_reset(&st->strs);
+    ns_plugin_rows_reset(&st->lines);
     return 0;
 }
 
@@ -251,28 +202,12 @@ static int s_row(void *p, const ns_value_t *vals, bool first, ns_plugin_emit_fn 
     if (first && s_emit_order(st, emit, arg, err))
         return -1;
     const ns_value_t *upd = &vals[st->col[I_UPD]];
-    if (st->n && (upd->null != st->lines[0].v[I_UPD].null || upd->i != st->lines[0].v[I_UPD].i)) {
-        st->n = 0; /* a newer version of the order replaces the one held */
-        ns_buf_reset(&st->strs);
+    if (st->lines.n) {
+        const ns_value_t *held = &ns_plugin_rows_get(&st->lines, 0)[I_UPD];
+        if (upd->null != held->null || upd->i != held->i) /* a newer version replaces it */
+            ns_plugin_rows_reset(&st->lines);
     }
-    if (st->n == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 16;
-        s_line_t *nl = realloc(st->lines, cap * sizeof *nl);
-        if (!nl)
-            return ns_errf(err, "out of memory");
-        st->lines = nl;
-        st->cap = cap;
-    }
-    s_line_t *l = &st->lines[st->n];
-    for (int c = 0; c < I_N; c++) {
-        l->v[c] = vals[st->col[c]];
-        l->off[c] = st->strs.len;
-        if (s_in_types[c] == NS_T_STRING && !l->v[c].null &&
-            ns_buf_append(&st->strs, l->v[c].s, l->v[c].len))
-            return ns_errf(err, "one order's versions longer than %zu bytes", st->strs.max);
-    }
-    st->n++;
-    return 0;
+    return ns_plugin_rows_add(&st->lines, vals, err);
 }
 
 static int s_finish(void *p, ns_plugin_emit_fn emit, void *arg, ns_err_t *err)
@@ -291,5 +226,5 @@ const ns_reduce_plugin_t ns_plugin_orders_latest = {
     .open = s_open,
     .row = s_row,
     .finish = s_finish,
-    .free = s_free,
+    .free = ns_plugin_rows_delete,
 };

@@ -24,6 +24,10 @@ typedef struct {
 } s_sess_t;
 
 typedef struct {
+    int64_t rows, on_hand; /* inventory records and their on-hand sum */
+} s_inv_t;
+
+typedef struct {
     int64_t impressions, clicks, cost, conv, n;
 } s_ads_t;
 
@@ -41,6 +45,7 @@ typedef struct {
 struct ns_gen_truth {
     int64_t lo, nd;                       /* first day covered, days covered */
     s_sale_t *sales;                      /* [nd][NCH][NCUR] */
+    s_inv_t *inv;                         /* [nd][NCH] */
     s_sess_t *sess;                       /* [nd] */
     s_sess_t *sess_c;                     /* [nd][S_NCAMP] */
     s_ads_t *ads;                         /* [nd][NCAMPAIGN] */
@@ -63,13 +68,14 @@ ns_gen_truth_t *ns_gen_truth_new(int64_t first, int64_t last)
     t->nd = last + 8 - t->lo + 1;
     size_t nd = (size_t)t->nd;
     t->sales = calloc(nd * NS_GEN_NCH * NS_GEN_NCUR, sizeof *t->sales);
+    t->inv = calloc(nd * NS_GEN_NCH, sizeof *t->inv);
     t->sess = calloc(nd, sizeof *t->sess);
     t->sess_c = calloc(nd * S_NCAMP, sizeof *t->sess_c);
     t->ads = calloc(nd * NS_GEN_NCAMPAIGN, sizeof *t->ads);
     t->wx = calloc(nd * NS_GEN_NWX, sizeof *t->wx);
     t->map_cap = 1024;
     t->map = calloc(t->map_cap, sizeof *t->map);
-    if (!t->sales || !t->sess || !t->sess_c || !t->ads || !t->wx || !t->map) {
+    if (!t->sales || !t->inv || !t->sess || !t->sess_c || !t->ads || !t->wx || !t->map) {
         ns_gen_truth_free(&t);
         return NULL;
     }
@@ -82,6 +88,7 @@ void ns_gen_truth_free(ns_gen_truth_t **tp)
         return;
     ns_gen_truth_t *t = *tp;
     free(t->sales);
+    free(t->inv);
     free(t->sess);
     free(t->sess_c);
     free(t->ads);
@@ -113,6 +120,18 @@ int ns_gen_truth_sale(ns_gen_truth_t *t, int channel, int64_t day, int cur, int6
     s->net += net_cents;
     s->usd += usd_cents;
     s->n += records;
+    return 0;
+}
+
+int ns_gen_truth_inventory(ns_gen_truth_t *t, int channel, int64_t day, int64_t rows,
+                           int64_t on_hand, ns_err_t *err)
+{
+    int i = s_idx(t, day, err);
+    if (i < 0)
+        return -1;
+    s_inv_t *v = &t->inv[(size_t)i * NS_GEN_NCH + (size_t)channel];
+    v->rows += rows;
+    v->on_hand += on_hand;
     return 0;
 }
 
@@ -414,6 +433,10 @@ static int s_fold(ns_gen_truth_t *t, ns_err_t *err)
         if (kind == NS_GEN_TK_ORDER || kind == NS_GEN_TK_PORTAL) {
             if (ns_gen_truth_sale(t, e->a, e->day, e->cur, e->v[0], e->v[1], e->v[2], e->n, err) < 0)
                 return -1;
+            /* an export's valid rows are also its on-hand figures */
+            if (kind == NS_GEN_TK_PORTAL &&
+                ns_gen_truth_inventory(t, e->a, e->day, e->n, e->v[3], err) < 0)
+                return -1;
         } else if (kind == NS_GEN_TK_SOCIAL) {
             int d = s_idx(t, e->day, err);
             if (d < 0)
@@ -462,6 +485,19 @@ static int s_totals(ns_buf_t *b, const ns_gen_t *g)
                 continue;
             S_J("%s\n{\"channel\":\"%s\",\"day\":\"%s\",\"units\":%lld,\"usd_cents\":%lld}",
                 k++ ? "," : "", ns_gen_channel_names[ch], day, (long long)u, (long long)usd);
+        }
+    }
+    S_J("],\n\"inventory\":[");
+    k = 0;
+    for (int64_t i = 0; i < t->nd; i++) {
+        ns_gen_fmt_date(day, sizeof day, t->lo + i, NS_GEN_DATE_ISO);
+        for (int ch = 0; ch < NS_GEN_NCH; ch++) {
+            const s_inv_t *v = &t->inv[(size_t)i * NS_GEN_NCH + (size_t)ch];
+            if (!v->rows)
+                continue;
+            S_J("%s\n{\"channel\":\"%s\",\"day\":\"%s\",\"rows\":%lld,\"on_hand\":%lld}",
+                k++ ? "," : "", ns_gen_channel_names[ch], day, (long long)v->rows,
+                (long long)v->on_hand);
         }
     }
     S_J("],\n\"web_sessions\":[");

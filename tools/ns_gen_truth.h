@@ -26,7 +26,7 @@ typedef struct ns_gen_truth ns_gen_truth_t;
 /* Kinds of versioned things (ns_gen_truth_latest) and of seen-sets. */
 enum {
     NS_GEN_TK_ORDER = 1,  /* an online order: a = channel, cur, v = units, net, usd */
-    NS_GEN_TK_PORTAL,     /* one (partner, week) export: the same */
+    NS_GEN_TK_PORTAL,     /* one (partner, week) export: the same, v[3] = on hand */
     NS_GEN_TK_SOCIAL,     /* one (ad, day): a = campaign, v = impressions, clicks, cost, conv x10 */
     NS_GEN_TK_EDI,        /* an interchange (partner, control) seen */
 };
@@ -49,6 +49,10 @@ void ns_gen_truth_free(ns_gen_truth_t **tp);
 /* One valid sales record (or the sum of several). */
 int ns_gen_truth_sale(ns_gen_truth_t *t, int channel, int64_t day, int cur, int64_t units,
                       int64_t net_cents, int64_t usd_cents, int64_t records, ns_err_t *err);
+/* Valid inventory records (on-hand figures) of one channel and as-of day:
+ * rows of them and the sum of their on-hand quantities. */
+int ns_gen_truth_inventory(ns_gen_truth_t *t, int channel, int64_t day, int64_t rows,
+                           int64_t on_hand, ns_err_t *err);
 /* The entry of a versioned thing, created empty on first use; NULL when
  * out of memory. The caller overwrites it with the newer version. */
 ns_gen_tentry_t *ns_gen_truth_latest(ns_gen_truth_t *t, int kind, uint64_t id);

@@ -167,6 +167,16 @@ static int s_close_set(s_edi_t *x, const char *stctl, int bad, ns_err_t *err)
     return S_SEG(x, err, "SE", se, stctl);
 }
 
+/* A valid set's pairs: their sales and their on-hand figures (each pair
+ * has a QA), for the period ending e. */
+static int s_edi_truth(ns_gen_t *g, int64_t e, int64_t units, int64_t cents, int64_t recs,
+                       int64_t onhand, ns_err_t *err)
+{
+    if (ns_gen_truth_sale(g->t, NS_GEN_CH_DEPARTMENT, e, NS_GEN_USD, units, cents, cents, recs, err))
+        return -1;
+    return ns_gen_truth_inventory(g->t, NS_GEN_CH_DEPARTMENT, e, recs, onhand, err);
+}
+
 /* Writes the interchange of partner p for the period ending e (copy 0 is
  * the first delivery: only it reports to the truth, and only if the truth
  * has not seen this interchange yet). */
@@ -233,8 +243,9 @@ static int s_interchange(ns_gen_t *g, int p, int64_t e, int64_t deliver, int64_t
         }
     }
     bool wrote_bad_store = false;
-    /* truth is reported per set once its fate (bad counts) is known */
-    int64_t units = 0, cents = 0, recs = 0;
+    /* truth is reported per set once its fate (bad counts) is known:
+     * sales, and the pairs' on-hand (QA) figures */
+    int64_t units = 0, cents = 0, recs = 0, onhand = 0;
     if (rc == 0 && !pt->sdq) {
         /* one set per store, and maybe one for a store nobody knows */
         double ux = ns_gen_unif(&bad);
@@ -248,7 +259,7 @@ static int s_interchange(ns_gen_t *g, int p, int64_t e, int64_t deliver, int64_t
             snprintf(stctl, sizeof stctl, "%04d", ++nsets);
             x.nseg = 0, x.nlin = 0;
             int setbad = ns_gen_chance(&bad, g->file_bad_rate) ? (int)ns_gen_below(&bad, 2) : -1;
-            units = cents = recs = 0;
+            units = cents = recs = onhand = 0;
             rc = S_SEG(&x, err, "ST", "852", stctl);
             if (rc == 0)
                 rc = S_SEG(&x, err, "XQ", "H", xq1, xq2);
@@ -274,6 +285,7 @@ static int s_interchange(ns_gen_t *g, int p, int64_t e, int64_t deliver, int64_t
                 if (!unknown_store) {
                     units += qs[kk][i] - qu[kk][i];
                     cents += (int64_t)(qs[kk][i] - qu[kk][i]) * pr->price_cents[NS_GEN_USD];
+                    onhand += qa[kk][i];
                     recs++;
                 } else {
                     f.bad++;
@@ -297,12 +309,10 @@ static int s_interchange(ns_gen_t *g, int p, int64_t e, int64_t deliver, int64_t
                 rc = s_close_set(&x, stctl, setbad, err);
             if (unknown_store)
                 wrote_bad_store = true;
-            if (setbad >= 0) {
+            if (setbad >= 0)
                 f.bad += (uint64_t)recs;
-            } else if (truth && recs && rc == 0) {
-                rc = ns_gen_truth_sale(g->t, NS_GEN_CH_DEPARTMENT, e, NS_GEN_USD, units, cents,
-                                       cents, recs, err);
-            }
+            else if (truth && recs && rc == 0)
+                rc = s_edi_truth(g, e, units, cents, recs, onhand, err);
         }
     } else if (rc == 0) {
         /* one set for all stores, quantities in SDQ pairs */
@@ -353,6 +363,7 @@ static int s_interchange(ns_gen_t *g, int p, int64_t e, int64_t deliver, int64_t
                     f.records++;
                     units += qs[k][i] - qu[k][i];
                     cents += (int64_t)(qs[k][i] - qu[k][i]) * pr->price_cents[NS_GEN_USD];
+                    onhand += qa[k][i];
                     recs++;
                 }
                 if (extra) {
@@ -366,8 +377,7 @@ static int s_interchange(ns_gen_t *g, int p, int64_t e, int64_t deliver, int64_t
             if (setbad >= 0)
                 f.bad += (uint64_t)recs;
             else if (truth && recs && rc == 0)
-                rc = ns_gen_truth_sale(g->t, NS_GEN_CH_DEPARTMENT, e, NS_GEN_USD, units, cents,
-                                       cents, recs, err);
+                rc = s_edi_truth(g, e, units, cents, recs, onhand, err);
         }
         free(sids);
         free(col);
@@ -462,7 +472,7 @@ static int s_export(ns_gen_t *g, int p, int64_t mon, int64_t to, int64_t deliver
                            eol);
     ns_gen_rng_t bad;
     ns_gen_rng_seed(&bad, g->o->seed, (uint64_t)p, (uint64_t)mon, (uint64_t)to, NS_GEN_TAG_PORTAL_BAD);
-    int64_t units = 0, cents = 0, recs = 0;
+    int64_t units = 0, cents = 0, recs = 0, onhand = 0;
     for (int k = 0; k < g->w->npart && rc == 0; k++) {
         const ns_gen_store_rec_t *s = &g->w->part[p][k];
         s_period(g, p, k, mon, to, per);
@@ -511,6 +521,7 @@ static int s_export(ns_gen_t *g, int p, int64_t mon, int64_t to, int64_t deliver
             } else {
                 units += qty;
                 cents += sales;
+                onhand += per->qa[i];
                 recs++;
             }
         }
@@ -528,7 +539,7 @@ static int s_export(ns_gen_t *g, int p, int64_t mon, int64_t to, int64_t deliver
     t->day = mon + 6;
     t->a = NS_GEN_CH_DISCOUNT;
     t->cur = NS_GEN_USD;
-    t->v[0] = units, t->v[1] = cents, t->v[2] = cents, t->v[3] = 0;
+    t->v[0] = units, t->v[1] = cents, t->v[2] = cents, t->v[3] = onhand;
     t->n = recs;
     return ns_gen_file_commit(g, &f, NS_GEN_INTACT, 0, err);
 }

@@ -31,7 +31,83 @@ struct ns_input {
         ns_field_t out[NS_MAX_COLUMNS];
         char why[64]; /* the reason of a record with the wrong field count */
     } path;
+    /* NS_INPUT_DAMAGE_REJECT on a compressed object: the format reads
+     * through `fence`, which ends the stream where the data is damaged, and
+     * `base` over the records turns that into rejects */
+    struct {
+        struct ns_reader fence; /* over src */
+        ns_recsrc_t base;       /* over inner */
+        ns_recsrc_t *inner;
+        const ns_reader_t *codec; /* the decompressing stream (inside src) */
+        uint64_t first;           /* object offset of the stream's first byte */
+        uint64_t out;             /* bytes the fence handed out */
+        ns_codec_fault_t fault;   /* kind NS_CODEC_ERR_DATA once damage ended the stream */
+        bool reported;            /* the damage's own reject was handed out */
+        char why[NS_ERR_MAX + 64];
+    } dmg;
 };
+
+static ssize_t s_fence_read(ns_reader_t *r, void *buf, size_t n, ns_err_t *err)
+{
+    ns_input_t *in = (ns_input_t *)((char *)r - offsetof(ns_input_t, dmg.fence));
+    if (in->dmg.fault.kind == NS_CODEC_ERR_DATA)
+        return 0;
+    ssize_t got = ns_reader_read(in->src, buf, n, err);
+    if (got >= 0) {
+        in->dmg.out += (uint64_t)got;
+        return got;
+    }
+    if (ns_codec_fault(in->dmg.codec, &in->dmg.fault) == NS_CODEC_ERR_DATA)
+        return 0; /* damage: the end of the intact data */
+    return -1;    /* I/O: the read fails */
+}
+
+static void s_fence_close(ns_reader_t *r)
+{
+    (void)r; /* embedded; src is closed by ns_input_close */
+}
+
+static int s_dmg_next(ns_recsrc_t *s, ns_record_t *rec, ns_err_t *err)
+{
+    ns_input_t *in = (ns_input_t *)((char *)s - offsetof(ns_input_t, dmg.base));
+    if (in->dmg.reported) {
+        memset(rec, 0, sizeof *rec);
+        return NS_REC_END;
+    }
+    int r = in->dmg.inner->next(in->dmg.inner, rec, err);
+    if (r < 0 || in->dmg.fault.kind != NS_CODEC_ERR_DATA)
+        return r;
+    uint64_t at = in->dmg.first + in->dmg.out; /* the first byte not handed out */
+    if (r != NS_REC_END) {
+        if (rec->offset + rec->raw_len >= at) {
+            snprintf(in->dmg.why, sizeof in->dmg.why, "cut short: %s", in->dmg.fault.why);
+            rec->reject = in->dmg.why;
+            return NS_REC_REJECT;
+        }
+        return r;
+    }
+    memset(rec, 0, sizeof *rec);
+    snprintf(in->dmg.why, sizeof in->dmg.why, "%s at compressed byte %llu", in->dmg.fault.why,
+             (unsigned long long)in->dmg.fault.in_offset);
+    rec->offset = at;
+    rec->raw = "";
+    rec->reject = in->dmg.why;
+    in->dmg.reported = true;
+    return NS_REC_REJECT;
+}
+
+static uint64_t s_dmg_bytes(const ns_recsrc_t *s)
+{
+    const ns_input_t *in = (const ns_input_t *)((const char *)s - offsetof(ns_input_t, dmg.base));
+    return in->dmg.inner->bytes(in->dmg.inner);
+}
+
+static void s_dmg_destroy(ns_recsrc_t *s)
+{
+    ns_input_t *in = (ns_input_t *)((char *)s - offsetof(ns_input_t, dmg.base));
+    in->dmg.inner->destroy(in->dmg.inner);
+    in->dmg.inner = NULL;
+}
 
 static int s_path_next(ns_recsrc_t *s, ns_record_t *rec, ns_err_t *err)
 {
@@ -84,7 +160,7 @@ static ns_field_t s_path_value(const char *uri, const char *key)
     return (ns_field_t){NULL, 0};
 }
 
-ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err)
+ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, unsigned flags, ns_err_t *err)
 {
     uint64_t start = 0, end = UINT64_MAX, first = 0, len = UINT64_MAX;
     if (in->length >= 0) {
@@ -105,6 +181,7 @@ ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err
                            : ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
     if (!src) /* the codec reader owned raw and closed it */
         return NULL;
+    const ns_reader_t *codec = src;
     if (j->encoding == NS_ENC_UTF16 && !(src = ns_utf16_reader(src, err)))
         return NULL;
     ns_input_t *ip = calloc(1, sizeof *ip);
@@ -114,7 +191,14 @@ ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err
         return NULL;
     }
     ip->src = src;
-    ip->rec = ns_format_open(j, src, first, start, end, err);
+    bool fence = (flags & NS_INPUT_DAMAGE_REJECT) && in->codec != NS_CODEC_NONE;
+    if (fence) {
+        ip->dmg.fence.read = s_fence_read;
+        ip->dmg.fence.close = s_fence_close;
+        ip->dmg.codec = codec;
+        ip->dmg.first = first;
+    }
+    ip->rec = ns_format_open(j, fence ? &ip->dmg.fence : src, first, start, end, err);
     if (!ip->rec) {
         ns_input_close(&ip);
         return NULL;
@@ -131,6 +215,13 @@ ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, ns_err_t *err
         ip->path.base.bytes = s_path_bytes;
         ip->path.base.destroy = s_path_destroy;
         ip->rec = &ip->path.base;
+    }
+    if (fence) {
+        ip->dmg.inner = ip->rec;
+        ip->dmg.base.next = s_dmg_next;
+        ip->dmg.base.bytes = s_dmg_bytes;
+        ip->dmg.base.destroy = s_dmg_destroy;
+        ip->rec = &ip->dmg.base;
     }
     return ip;
 }

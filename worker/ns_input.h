@@ -19,9 +19,24 @@
 
 typedef struct ns_input ns_input_t;
 
+/* Flags of ns_input_open. */
+enum {
+    /* A compressed object found damaged (ns_codec_fault: it ends inside a
+     * gzip member or zstd frame, or is corrupt) is read like one that ends
+     * where the damage starts: the records before it come out as usual; a
+     * record (or reject) whose bytes run up to the damage was cut by it and
+     * is a reject "cut short: <why>"; and the last thing handed out is one
+     * reject for the damage itself: offset = the decompressed object offset
+     * where the intact bytes end, no raw text, reason "<why> at compressed
+     * byte N" (N: where the decoder stopped; the object's size when it was
+     * cut). Without the flag damage is a read error (-1), like an I/O
+     * error, which it always stays for a failure of the store. */
+    NS_INPUT_DAMAGE_REJECT = 1u << 0,
+};
+
 /* Opens split s (a whole object when s->length < 0) for reading with j's
- * input settings. NULL with err set on failure. */
-ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *s, ns_err_t *err);
+ * input settings; flags: NS_INPUT_*. NULL with err set on failure. */
+ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *s, unsigned flags, ns_err_t *err);
 /* The records of the input (owned by it). */
 ns_recsrc_t *ns_input_records(ns_input_t *in);
 /* Closes the reader and the stream; accepts NULL. */

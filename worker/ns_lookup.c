@@ -182,7 +182,7 @@ static int s_load_object(ns_lktable_t *t, const ns_object_t *o, ns_value_t *vals
     const ns_job_t *src = t->lk->src;
     ns_split_t sp = {.uri = (char *)o->uri, .offset = 0, .length = -1, .size = o->size,
                      .codec = (int)ns_codec_for(o->uri, src->compression)};
-    ns_input_t *in = ns_input_open(src, &sp, err);
+    ns_input_t *in = ns_input_open(src, &sp, 0, err);
     if (!in)
         return ns_err_prefix(err, "lookup '%s'", t->lk->name);
     ns_recsrc_t *rs = ns_input_records(in);

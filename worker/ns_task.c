@@ -973,7 +973,7 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
 
 static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns_err_t *err)
 {
-    ns_input_t *input = ns_input_open(m->job, in, err);
+    ns_input_t *input = ns_input_open(m->job, in, NS_INPUT_DAMAGE_REJECT, err);
     if (!input)
         return -1;
     ns_recsrc_t *d = ns_input_records(input);

@@ -1,7 +1,8 @@
 /*
  * Tests of ns_codec: gzip (single and multi-member) and zstd round trips,
- * truncated and corrupt inputs reported as errors, the compression-bomb
- * guard, and codec choice by name.
+ * truncated and corrupt inputs reported as errors of the data kind (with
+ * where, after handing out the intact prefix), source failures as I/O
+ * errors, the compression-bomb guard, and codec choice by name.
  */
 #include "ns_codec.h"
 #include "ns_test_util.h"
@@ -68,6 +69,35 @@ static char *s_read_all(ns_reader_t *r, size_t step, size_t *outlen, ns_err_t *e
     }
     ns_reader_close(&r);
     cr_assert_null(r);
+    *outlen = len;
+    return buf;
+}
+
+/* The fault of the last reader s_read_all_keep read. */
+static ns_codec_fault_t s_kept_fault;
+
+/* Reads r until it ends or fails, keeping what it handed out (the bytes in
+ * the returned buffer, *outlen of them) and its fault in s_kept_fault;
+ * closes r. */
+static char *s_read_all_keep(ns_reader_t *r, size_t step, size_t *outlen, ns_err_t *err)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    ns_err_clear(err);
+    for (;;) {
+        if (cap - len < step) {
+            cap = cap * 2 + step;
+            buf = realloc(buf, cap);
+            cr_assert(buf);
+        }
+        ssize_t got = ns_reader_read(r, buf + len, step, err);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    ns_codec_fault(r, &s_kept_fault);
+    ns_reader_close(&r);
     *outlen = len;
     return buf;
 }
@@ -230,9 +260,14 @@ Test(codec, source_error_propagates)
     ns_reader_t *r = ns_codec_reader(src, NS_CODEC_GZIP, 0, &err);
     cr_assert(r);
     size_t olen = 0;
-    char *out = s_read_all(r, 65536, &olen, &err);
-    cr_assert_null(out);
+    char *out = s_read_all_keep(r, 65536, &olen, &err);
     cr_assert(strstr(err.msg, "injected failure"), "%s", err.msg);
+    /* a failing source is an I/O error, never damage */
+    cr_assert_eq(s_kept_fault.kind, NS_CODEC_ERR_IO);
+    cr_assert(strstr(s_kept_fault.why, "injected failure"), "%s", s_kept_fault.why);
+    cr_assert_leq(olen, n);
+    cr_assert(!memcmp(out, data, olen));
+    free(out);
     free(comp);
     free(data);
 }
@@ -341,7 +376,7 @@ Test(codec, zstd_truncated_and_corrupt_are_errors)
     size_t olen = 0;
     char *out = s_decode(s.data, s.len, NS_CODEC_ZSTD, 0, 65536, 0, &olen, &err);
     cr_assert_null(out);
-    cr_assert(strstr(err.msg, "corrupt zstd stream"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "corrupt zstd frame"), "%s", err.msg);
     free(s.data);
     free(data);
 }
@@ -496,14 +531,26 @@ Test(codec, whole_gzip_errors)
     size_t clen = 0, got;
     s_gzip_append(d, n, &comp, &clen);
     ns_err_t err;
-    /* truncated: a clear error naming the object */
-    cr_assert_null(s_decode_sized(comp, clen / 2, clen / 2, 1000, &got, &err));
-    cr_assert(strstr(err.msg, "gzip") && strstr(err.msg, "mem://x.gz"), "%s", err.msg);
-    /* the object is longer than listed: refused, not silently cut */
+    /* truncated: streamed instead, the intact prefix first, then damage */
+    ns_reader_t *r = ns_codec_reader_sized(ns_test_mem_reader(comp, clen / 2, 1000), NS_CODEC_GZIP,
+                                           clen / 2, 1000, "mem://x.gz", &err);
+    cr_assert(r, "%s", err.msg);
+    char *out = s_read_all_keep(r, 777, &got, &err);
+    cr_assert(strstr(err.msg, "truncated gzip stream"), "%s", err.msg);
+    cr_assert_eq(s_kept_fault.kind, NS_CODEC_ERR_DATA);
+    cr_assert_eq(s_kept_fault.in_offset, clen / 2);
+    cr_assert_eq(s_kept_fault.out_offset, got);
+    cr_assert(got > n / 4 && got < n, "%zu of %zu bytes before the cut", got, n);
+    cr_assert(!memcmp(out, d, got));
+    free(out);
+    /* the object is longer or shorter than listed: it changed since it was
+     * listed, an error at open (I/O, not damage) */
     cr_assert_null(s_decode_sized(comp, clen, clen - 10, 1000, &got, &err));
     cr_assert(strstr(err.msg, "larger than its listed size"), "%s", err.msg);
+    cr_assert_null(s_decode_sized(comp, clen - 10, clen, 1000, &got, &err));
+    cr_assert(strstr(err.msg, "smaller than its listed size"), "%s", err.msg);
     /* larger than the whole-object limit is streamed instead: same bytes */
-    char *out = s_decode_sized(comp, clen, (uint64_t)NS_CODEC_WHOLE_MAX + 1, 1000, &got, &err);
+    out = s_decode_sized(comp, clen, (uint64_t)NS_CODEC_WHOLE_MAX + 1, 1000, &got, &err);
     cr_assert(out, "%s", err.msg);
     cr_assert_eq(got, n);
     cr_assert(!memcmp(out, d, n));
@@ -520,7 +567,115 @@ Test(codec, whole_gzip_bomb_is_refused)
     s_gzip_append(zeros, n, &comp, &clen);
     free(zeros);
     ns_err_t err;
-    cr_assert_null(s_decode_sized(comp, clen, clen, 2, &got, &err));
-    cr_assert(strstr(err.msg, "decompresses to more than"), "%s", err.msg);
+    /* more than the whole-object bound: streamed, where the guard trips */
+    ns_reader_t *r = ns_codec_reader_sized(ns_test_mem_reader(comp, clen, 1000), NS_CODEC_GZIP,
+                                           clen, 2, "mem://x.gz", &err);
+    cr_assert(r, "%s", err.msg);
+    free(s_read_all_keep(r, 1 << 20, &got, &err));
+    cr_assert(strstr(err.msg, "compression bomb"), "%s", err.msg);
+    cr_assert_eq(s_kept_fault.kind, NS_CODEC_ERR_DATA);
+    cr_assert_lt(got, n);
+    free(comp);
+}
+
+/* ---- the kind of a failure, and where ---- */
+
+/* Cuts comp (clen bytes of codec, decoding to data[0..n)) at every cut and
+ * checks: the bytes handed out are a prefix of data, then a data error with
+ * msg, the compressed offset of the cut and the decompressed offset of the
+ * end of that prefix; a cut well inside keeps a good part of the data. */
+static void s_check_cuts(const char *comp, size_t clen, const char *data, size_t n,
+                         ns_codec_t codec, const size_t *cuts, size_t ncuts, const char *msg)
+{
+    for (size_t i = 0; i < ncuts; i++) {
+        ns_err_t err = {""};
+        ns_reader_t *r = ns_codec_reader(ns_test_mem_reader(comp, cuts[i], 4096), codec, 0, &err);
+        cr_assert(r, "%s", err.msg);
+        size_t got = 0;
+        char *out = s_read_all_keep(r, 65536, &got, &err);
+        cr_assert(strstr(err.msg, msg), "cut %zu: %s", cuts[i], err.msg);
+        cr_assert_eq(s_kept_fault.kind, NS_CODEC_ERR_DATA, "cut %zu", cuts[i]);
+        cr_assert_str_eq(s_kept_fault.why, msg);
+        cr_assert_eq(s_kept_fault.in_offset, cuts[i], "cut %zu: at compressed %llu", cuts[i],
+                     (unsigned long long)s_kept_fault.in_offset);
+        cr_assert_eq(s_kept_fault.out_offset, got, "cut %zu", cuts[i]);
+        cr_assert_leq(got, n, "cut %zu", cuts[i]);
+        cr_assert(!memcmp(out, data, got), "cut %zu: not a prefix", cuts[i]);
+        if (cuts[i] == clen / 2)
+            cr_assert_gt(got, n / 4, "cut in the middle kept only %zu of %zu bytes", got, n);
+        free(out);
+    }
+}
+
+Test(codec, truncated_gzip_is_data_error_after_the_intact_prefix)
+{
+    size_t n = 400000;
+    char *data = s_make_data(n, 21), *comp = NULL;
+    size_t clen = 0;
+    s_gzip_append(data, n, &comp, &clen);
+    size_t cuts[] = {3, clen / 2, clen - 5};
+    s_check_cuts(comp, clen, data, n, NS_CODEC_GZIP, cuts, 3, "truncated gzip stream");
+    free(comp);
+    free(data);
+}
+
+Test(codec, truncated_zstd_is_data_error_after_the_intact_prefix)
+{
+    size_t n = 400000;
+    char *data = s_make_data(n, 22);
+    ns_test_sink_t s = {0};
+    s_zstd_write(data, n, 50000, &s);
+    size_t cuts[] = {3, s.len / 2, s.len - 1};
+    s_check_cuts(s.data, s.len, data, n, NS_CODEC_ZSTD, cuts, 3, "truncated zstd stream");
+    free(s.data);
+    free(data);
+}
+
+Test(codec, corrupt_is_data_error)
+{
+    size_t n = 100000;
+    char *data = s_make_data(n, 23), *comp = NULL;
+    size_t clen = 0;
+    s_gzip_append(data, n, &comp, &clen);
+    comp[clen - 6] ^= 0x55; /* CRC */
+    ns_err_t err;
+    size_t got;
+    free(s_read_all_keep(ns_codec_reader(ns_test_mem_reader(comp, clen, 0), NS_CODEC_GZIP, 0, &err),
+                         65536, &got, &err));
+    cr_assert_eq(s_kept_fault.kind, NS_CODEC_ERR_DATA);
+    cr_assert(strstr(s_kept_fault.why, "corrupt gzip stream"), "%s", s_kept_fault.why);
+    cr_assert_leq(s_kept_fault.in_offset, clen);
+    cr_assert_eq(s_kept_fault.out_offset, got);
+
+    ns_test_sink_t s = {0};
+    s_zstd_write(data, n, n, &s);
+    s.data[s.len - 2] ^= 0x21; /* checksum */
+    free(s_read_all_keep(ns_codec_reader(ns_test_mem_reader(s.data, s.len, 0), NS_CODEC_ZSTD, 0, &err),
+                         65536, &got, &err));
+    cr_assert_eq(s_kept_fault.kind, NS_CODEC_ERR_DATA);
+    cr_assert(strstr(s_kept_fault.why, "corrupt zstd frame"), "%s", s_kept_fault.why);
+    free(s.data);
+    free(comp);
+    free(data);
+}
+
+Test(codec, fault_of_a_clean_or_plain_stream_is_none)
+{
+    ns_err_t err;
+    ns_reader_t *plain = ns_test_mem_reader("abc", 3, 0);
+    cr_assert_eq(ns_codec_fault(plain, NULL), NS_CODEC_ERR_NONE);
+    ns_reader_close(&plain);
+    char *comp = NULL;
+    size_t clen = 0, got;
+    s_gzip_append("hello", 5, &comp, &clen);
+    ns_reader_t *r = ns_codec_reader(ns_test_mem_reader(comp, clen, 0), NS_CODEC_GZIP, 0, &err);
+    char buf[16];
+    cr_assert_eq(ns_reader_read(r, buf, sizeof buf, &err), 5);
+    cr_assert_eq(ns_reader_read(r, buf, sizeof buf, &err), 0);
+    ns_codec_fault_t f;
+    cr_assert_eq(ns_codec_fault(r, &f), NS_CODEC_ERR_NONE);
+    cr_assert_eq(f.kind, NS_CODEC_ERR_NONE);
+    ns_reader_close(&r);
+    (void)got;
     free(comp);
 }

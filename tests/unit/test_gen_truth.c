@@ -4,7 +4,8 @@
  * the rules of docs/GENERATOR.md: POS item lines (retail), online orders
  * (latest valid version, voids and refunds netted), EDI 852 (department:
  * valid sets of each interchange once, QS - QU at list price), the vendor
- * portal (discount: the latest export of each week), search and social ads
+ * portal (discount: the latest export of each week), partner inventory
+ * (QA and OH Qty of the same pairs and rows), search and social ads
  * (the latest restatement), clickstream sessions (messageIds deduplicated,
  * 30-minute gaps), weather (unflagged values) and unemployment (measure 03
  * rows). The run plants bad rows, truncated and re-sent files, late files
@@ -441,8 +442,10 @@ static void s_check_online_equals_the_latest_order_versions(void)
 }
 
 /* Splits EDI text into segments with the ISA's separators and adds the
- * valid sets of a not yet seen interchange to t. */
-static void s_edi(const tg_file_t *f, s_tab_t *t, char (*seen)[40], int *nseen, int *badsets)
+ * valid sets of a not yet seen interchange to t (sales) and inv (the
+ * pairs with a QA: on hand in v[0], rows in v[1]). */
+static void s_edi(const tg_file_t *f, s_tab_t *t, s_tab_t *inv, char (*seen)[40], int *nseen,
+                  int *badsets)
 {
     const char *s = f->text;
     cr_assert(f->textlen >= 106 && tg_starts(s, "ISA"), "%s: no ISA", f->key);
@@ -475,10 +478,11 @@ static void s_edi(const tg_file_t *f, s_tab_t *t, char (*seen)[40], int *nseen, 
         segs[n++] = p;
         p = e + 1;
     }
-    /* per set: (LIN upc, store) -> qs, qu */
+    /* per set: (LIN upc, store) -> qs, qu, qa */
     typedef struct {
         char upc[16], store[8];
-        long long qs, qu;
+        long long qs, qu, qa;
+        bool has_qa;
     } s_q_t;
     s_q_t *q = calloc(100000, sizeof *q);
     int nq = 0, st = -1, lins = 0, ctt = -1;
@@ -515,13 +519,16 @@ static void s_edi(const tg_file_t *f, s_tab_t *t, char (*seen)[40], int *nseen, 
                 if (k == nq) {
                     snprintf(q[k].upc, sizeof q[k].upc, "%s", upc);
                     snprintf(q[k].store, sizeof q[k].store, "%s", n1store);
-                    q[k].qs = q[k].qu = 0;
+                    q[k].qs = q[k].qu = q[k].qa = 0;
+                    q[k].has_qa = false;
                     nq++;
                 }
                 if (strcmp(za, "QS") == 0)
                     q[k].qs += atoll(fl[2]);
                 else if (strcmp(za, "QU") == 0)
                     q[k].qu += atoll(fl[2]);
+                else if (strcmp(za, "QA") == 0)
+                    q[k].qa = atoll(fl[2]), q[k].has_qa = true;
             }
         } else if (strcmp(fl[0], "SDQ") == 0) {
             for (int j = 3; j + 1 < nf; j += 2) {
@@ -532,12 +539,15 @@ static void s_edi(const tg_file_t *f, s_tab_t *t, char (*seen)[40], int *nseen, 
                     k = nq++;
                     snprintf(q[k].upc, sizeof q[k].upc, "%s", upc);
                     snprintf(q[k].store, sizeof q[k].store, "%s", fl[j]);
-                    q[k].qs = q[k].qu = 0;
+                    q[k].qs = q[k].qu = q[k].qa = 0;
+                    q[k].has_qa = false;
                 }
                 if (strcmp(za, "QS") == 0)
                     q[k].qs += atoll(fl[j + 1]);
                 else if (strcmp(za, "QU") == 0)
                     q[k].qu += atoll(fl[j + 1]);
+                else if (strcmp(za, "QA") == 0)
+                    q[k].qa = atoll(fl[j + 1]), q[k].has_qa = true;
             }
         } else if (strcmp(fl[0], "CTT") == 0) {
             ctt = atoi(fl[1]);
@@ -557,6 +567,13 @@ static void s_edi(const tg_file_t *f, s_tab_t *t, char (*seen)[40], int *nseen, 
                 e->v[1] += (q[k].qs - q[k].qu) * pr->usd;
                 e->v[2] += (q[k].qs - q[k].qu) * pr->usd;
                 e->n++;
+                if (q[k].has_qa) {
+                    snprintf(key, sizeof key, "department|%s", period);
+                    s_ent_t *v = s_get(inv, key);
+                    v->v[0] += q[k].qa;
+                    v->v[1]++;
+                    v->n++;
+                }
             }
         }
     }
@@ -577,7 +594,7 @@ static long long s_week_sunday(const char *w)
 
 static void s_check_wholesale_equals_edi_sets_and_portal_exports(void)
 {
-    s_tab_t t = {0};
+    s_tab_t t = {0}, inv = {0};
     char (*seen)[40] = calloc(10000, sizeof *seen);
     int nseen = 0, badsets = 0, empty = 0, edi = 0;
     for (size_t i = 0; i < s_fs.n; i++) {
@@ -589,7 +606,7 @@ static void s_check_wholesale_equals_edi_sets_and_portal_exports(void)
             continue;
         }
         edi++;
-        s_edi(f, &t, seen, &nseen, &badsets);
+        s_edi(f, &t, &inv, seen, &nseen, &badsets);
     }
     cr_assert_gt(badsets, 0, "no EDI set with wrong counts");
     cr_assert_gt(empty, 0, "no empty EDI file");
@@ -637,7 +654,7 @@ static void s_check_wholesale_equals_edi_sets_and_portal_exports(void)
         cr_assert_eq(tg_csv(&p, '\t', buf, sizeof buf, fl, 16), 10, "%s: header", f->key);
         int nf;
         while ((nf = tg_csv(&p, '\t', buf, sizeof buf, fl, 16)) >= 0) {
-            long long qty, sales, store;
+            long long qty, sales, store, oh;
             char sid[16];
             if (nf != 10 || !tg_int(fl[0], &store) || !tg_int(fl[7], &qty) || !tg_money(fl[8], &sales)) {
                 badrows++;
@@ -656,6 +673,12 @@ static void s_check_wholesale_equals_edi_sets_and_portal_exports(void)
             e->v[1] += sales;
             e->v[2] += sales;
             e->n++;
+            cr_assert(tg_int(fl[9], &oh), "%s: OH Qty %s", f->key, fl[9]);
+            snprintf(key, sizeof key, "discount|%s", day);
+            s_ent_t *v = s_get(&inv, key);
+            v->v[0] += oh;
+            v->v[1]++;
+            v->n++;
         }
         free(text);
     }
@@ -682,8 +705,13 @@ static void s_check_wholesale_equals_edi_sets_and_portal_exports(void)
     for (size_t i = 0; i < t.n; i++)
         cr_assert(t.e[i].seen, "%s: in the files, not in the truth", t.e[i].key);
     cr_assert_gt(n, 5);
+    /* inventory: the same valid pairs and rows, their on-hand figures */
+    static const char *const inv_k[2] = {"channel", "day"}, *const inv_v[2] = {"on_hand", "rows"};
+    s_compare(s_truth, "inventory", &inv, inv_k, 2, inv_v, 2);
+    cr_assert_gt(inv.n, 5);
     free(seen);
     s_tab_free(&t);
+    s_tab_free(&inv);
 }
 
 static void s_check_ads_equal_the_latest_reports(void)

@@ -3,7 +3,9 @@
  * clickstream `sessionize` plugin fed rows directly: 30-minute gaps cut
  * sessions, a new visitor starts a new one, retried messageIds are dropped,
  * landing page and campaign come from the first event, the user id is the
- * last seen, an "Order Completed" event converts the session with its order.
+ * last seen, an "Order Completed" event converts the session with its order;
+ * the `latest_delivery` plugin (whole exports replace earlier ones per
+ * partner and period), and the kept rows plugins share.
  */
 #include "ns_job.h"
 #include "ns_plugin.h"
@@ -159,5 +161,153 @@ Test(plugin, checks)
     cr_assert_eq(ns_plugin_load_schema(j, &names, &types, &n, &err), 0);
     cr_assert_null(names);
     cr_assert_eq(n, 1);
+    ns_job_destroy(&j);
+}
+
+/* ------------------------------------------------------ latest_delivery */
+
+static ns_job_t *s_portal_job(const char *sort, int group, const char *src_type)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "name: portal\ninput:\n  uri: /r/\n  columns:\n"
+             "    - {name: week_end, type: date}\n    - {name: store, type: string}\n"
+             "    - {name: sku, type: string}\n    - {name: qty, type: int}\n"
+             "    - {name: dt, type: %s}\n"
+             "transform:\n  - {name: business_date, from: week_end}\n"
+             "  - {name: store_key, from: store}\n  - {name: sku, from: sku}\n"
+             "  - {name: units, from: qty}\n  - {name: source_date, from: dt}\n"
+             "output:\n  uri: /o/\n  table: sales_discount\n  sort_key: [%s]\n"
+             "  reduce: {kind: plugin, name: latest_delivery, group: %d}\n",
+             src_type, sort, group);
+    ns_err_t err;
+    ns_job_t *j = ns_job_parse(text, strlen(text), "t.yaml", NULL, 0, &err);
+    cr_assert_not_null(j, "%s", err.msg);
+    return j;
+}
+
+/* the rows as "business_date|store_key|sku|units|source_date" (dates in days) */
+static int s_collect_row(void *arg, const ns_value_t *v, ns_err_t *err)
+{
+    (void)err;
+    s_out_t *o = arg;
+    cr_assert_lt(o->n, 32);
+    snprintf(o->rows[o->n++], 512, "%lld|%.*s|%.*s|%lld|%lld", (long long)v[0].i, (int)v[1].len,
+             v[1].s, (int)v[2].len, v[2].s, (long long)v[3].i, (long long)v[4].i);
+    return 0;
+}
+
+static void s_portal_row(const ns_reduce_plugin_t *p, void *st, s_out_t *out, bool first,
+                         int64_t week, const char *store, const char *sku, int64_t units,
+                         int64_t src)
+{
+    ns_value_t v[5] = {{.i = week}, S(store), S(sku), {.i = units}, {.i = src}};
+    ns_err_t err;
+    cr_assert_eq(p->row(st, v, first, s_collect_row, out, &err), 0, "%s", err.msg);
+}
+
+Test(plugin, latest_delivery_keeps_the_latest_export_of_each_partner_and_week)
+{
+    ns_job_t *j = s_portal_job("business_date, store_key, sku, source_date", 1, "date");
+    ns_err_t err;
+    cr_assert_eq(ns_plugin_check(j, &err), 0, "%s", err.msg);
+    const ns_reduce_plugin_t *p = ns_plugin_find("latest_delivery");
+    cr_assert_not_null(p);
+    /* it writes the transform's columns */
+    const char *const *names;
+    const ns_coltype_t *types;
+    int n;
+    cr_assert_eq(ns_plugin_load_schema(j, &names, &types, &n, &err), 0, "%s", err.msg);
+    cr_assert_null(names);
+    cr_assert_eq(n, 5);
+    cr_assert_eq(types, j->out_types);
+    void *st = p->open(j, &err);
+    cr_assert_not_null(st, "%s", err.msg);
+    s_out_t out = {0};
+    const int64_t W1 = 20779, W2 = 20786, D1 = 20780, D2 = 20781, D3 = 20782;
+    /* week 1, THRIFTCO: exports of D1 and D2; the D2 one lacks store 0002's
+     * row (a reject in it), so the D1 row must go too */
+    s_portal_row(p, st, &out, true, W1, "THRIFTCO-0001", "A", 3, D1);
+    s_portal_row(p, st, &out, false, W1, "THRIFTCO-0001", "A", 5, D2);
+    s_portal_row(p, st, &out, false, W1, "THRIFTCO-0001", "B", 1, D2);
+    s_portal_row(p, st, &out, false, W1, "THRIFTCO-0002", "A", 2, D1);
+    s_portal_row(p, st, &out, false, W1, "THRIFTCO-0003", "C", 4, D2);
+    /* week 1, VALUMART: one export (D1), sent again on D3: the D3 copy wins */
+    s_portal_row(p, st, &out, false, W1, "VALUMART-1187", "A", 7, D1);
+    s_portal_row(p, st, &out, false, W1, "VALUMART-1187", "A", 7, D3);
+    s_portal_row(p, st, &out, false, W1, "VALUMART-1190", "B", 1, D1);
+    s_portal_row(p, st, &out, false, W1, "VALUMART-1190", "B", 1, D3);
+    /* week 2 (a new group), THRIFTCO only: its single export, even though
+     * week 1's latest was later */
+    s_portal_row(p, st, &out, true, W2, "THRIFTCO-0001", "A", 9, D1);
+    cr_assert_eq(p->finish(st, s_collect_row, &out, &err), 0, "%s", err.msg);
+    p->free(st);
+    char want[6][64];
+    snprintf(want[0], 64, "%lld|THRIFTCO-0001|A|5|%lld", (long long)W1, (long long)D2);
+    snprintf(want[1], 64, "%lld|THRIFTCO-0001|B|1|%lld", (long long)W1, (long long)D2);
+    snprintf(want[2], 64, "%lld|THRIFTCO-0003|C|4|%lld", (long long)W1, (long long)D2);
+    snprintf(want[3], 64, "%lld|VALUMART-1187|A|7|%lld", (long long)W1, (long long)D3);
+    snprintf(want[4], 64, "%lld|VALUMART-1190|B|1|%lld", (long long)W1, (long long)D3);
+    snprintf(want[5], 64, "%lld|THRIFTCO-0001|A|9|%lld", (long long)W2, (long long)D1);
+    cr_assert_eq(out.n, 6);
+    for (int i = 0; i < 6; i++)
+        cr_assert_str_eq(out.rows[i], want[i]);
+    ns_job_destroy(&j);
+}
+
+Test(plugin, latest_delivery_checks)
+{
+    ns_err_t err;
+    /* the partner's rows would not follow each other */
+    ns_job_t *j = s_portal_job("business_date, sku, store_key, source_date", 1, "date");
+    cr_assert_eq(ns_plugin_check(j, &err), -1);
+    cr_assert(strstr(err.msg, "after the reduce group (the period) must be store_key"), "%s",
+              err.msg);
+    ns_job_destroy(&j);
+    /* store_key in the group: each store would be a partner */
+    j = s_portal_job("business_date, store_key, sku, source_date", 2, "date");
+    cr_assert_eq(ns_plugin_check(j, &err), -1);
+    cr_assert(strstr(err.msg, "must be store_key"), "%s", err.msg);
+    ns_job_destroy(&j);
+    /* source_date must be a date */
+    j = s_portal_job("business_date, store_key, sku", 1, "string");
+    cr_assert_eq(ns_plugin_check(j, &err), -1);
+    cr_assert(strstr(err.msg, "transform column 'source_date' must be date, not string"), "%s",
+              err.msg);
+    cr_assert(strstr(err.msg, "reduce plugin 'latest_delivery'"), "%s", err.msg);
+    ns_job_destroy(&j);
+}
+
+/* Kept rows keep their strings past the caller's buffers, and say when
+ * their bound is passed. */
+Test(plugin, kept_rows)
+{
+    ns_job_t *j = s_portal_job("business_date, store_key, sku, source_date", 1, "date");
+    ns_err_t err;
+    ns_plugin_rows_t r;
+    int col[2] = {2, 1}; /* sku, store_key */
+    cr_assert_eq(ns_plugin_rows_init(&r, j, col, 2, 24, "test rows", &err), 0);
+    char a[16], b[16];
+    for (int i = 0; i < 3; i++) {
+        snprintf(a, sizeof a, "SKU%d", i);
+        snprintf(b, sizeof b, "ST-%d", i);
+        ns_value_t v[5] = {{.i = 1}, S(b), S(i == 1 ? NULL : a), {.i = 2}, {.i = 3}};
+        cr_assert_eq(ns_plugin_rows_add(&r, v, &err), 0, "%s", err.msg);
+        memset(a, 'x', sizeof a - 1);
+        memset(b, 'x', sizeof b - 1);
+    }
+    cr_assert_eq(r.n, 3);
+    const ns_value_t *v = ns_plugin_rows_get(&r, 2);
+    cr_assert_eq(v[0].len, 4);
+    cr_assert_eq(memcmp(v[0].s, "SKU2", 4), 0);
+    cr_assert_eq(memcmp(v[1].s, "ST-2", 4), 0);
+    cr_assert(ns_plugin_rows_get(&r, 1)[0].null);
+    ns_value_t big = S("a string longer than the bound");
+    ns_value_t row[5] = {{.i = 1}, big, big, {.i = 2}, {.i = 3}};
+    cr_assert_eq(ns_plugin_rows_add(&r, row, &err), -1);
+    cr_assert(strstr(err.msg, "test rows longer than 24 bytes"), "%s", err.msg);
+    ns_plugin_rows_reset(&r);
+    cr_assert_eq(r.n, 0);
+    ns_plugin_rows_free(&r);
     ns_job_destroy(&j);
 }
