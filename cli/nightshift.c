@@ -27,6 +27,10 @@ static const char s_usage[] =
     "  store ls|cat|put|rm    objects in the store (file://, s3://)\n"
     "  catalog list|show|crawl  tables: registered job outputs and crawled raw data\n"
     "  bookmark show|rewind|reset  what incremental jobs have processed\n"
+    "warehouse:\n"
+    "  warehouse up|down|init|status  a private PostgreSQL, the schema, what is loaded\n"
+    "  load MANIFEST          load a committed run into the warehouse, exactly once\n"
+    "  report --out DIR       the CEO's questions as HTML charts and CSV\n"
     "\n"
     "Read commands take --json. Exit codes: 0 ok, 1 job failed or request refused,\n"
     "2 usage, 3 coordinator unreachable, 4 job cancelled, 5 local error.\n"
@@ -45,6 +49,9 @@ int main(int argc, char **argv)
         {"cancel", ns_cmd_cancel},           {"cluster", ns_cmd_cluster},
         {"gen", ns_cmd_gen},                 {"store", ns_cmd_store},
         {"catalog", ns_cmd_catalog},         {"bookmark", ns_cmd_bookmark},
+        {"load", ns_cmd_load},
+        {"warehouse", ns_cmd_warehouse},
+        {"report", ns_cmd_report},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         fputs(s_usage, argc < 2 ? stderr : stdout);

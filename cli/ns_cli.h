@@ -7,6 +7,7 @@
 #ifndef NS_CLI_H
 #define NS_CLI_H
 
+#include "ns_load.h"
 #include "ns_proto.h"
 
 #include <stdbool.h>
@@ -48,6 +49,12 @@ int ns_cmd_gen(int argc, char **argv);
 int ns_cmd_store(int argc, char **argv);
 int ns_cmd_catalog(int argc, char **argv);
 int ns_cmd_bookmark(int argc, char **argv);
+int ns_cmd_load(int argc, char **argv);
+int ns_cmd_warehouse(int argc, char **argv);
+int ns_cmd_report(int argc, char **argv);
+
+/* Runs a load and prints its outcome (text or --json); an exit code. */
+int ns_cli_load(const ns_load_opts_t *o, bool json);
 
 /* Parses sizes like 256MB, 1GiB, 512K, 1048576. -1 if bad. */
 int ns_cli_size(const char *s, uint64_t *out);

@@ -3,6 +3,7 @@
  * to a running coordinator (docs/CLI.md).
  */
 #include "ns_cli.h"
+#include "ns_store.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -23,12 +24,16 @@ static const struct option s_common_opts[] = {
     {"wait", no_argument, 0, 'w'},
     {"timeout", required_argument, 0, 't'},
     {"quiet", no_argument, 0, 'q'},
+    {"load", no_argument, 0, 'L'},
+    {"warehouse", required_argument, 0, 'W'},
     {0, 0, 0, 0},
 };
 
 typedef struct {
     const char *endpoint;
     int json, wait, quiet;
+    int load;              /* submit --load: load the committed run */
+    const char *warehouse; /* --warehouse for --load */
     const char *date;
     char *vars[S_MAX_VARS];
     int nvars;
@@ -51,6 +56,8 @@ static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage, int np
         case 'd': o->date = optarg; break;
         case 'w': o->wait = 1; break;
         case 'q': o->quiet = 1; break;
+        case 'L': o->load = o->wait = 1; break;
+        case 'W': o->warehouse = optarg; break;
         case 't': o->timeout = atof(optarg); break;
         case 'v':
             if (o->nvars == S_MAX_VARS || !strchr(optarg, '=')) {
@@ -190,10 +197,12 @@ int ns_cmd_submit(int argc, char **argv)
 {
     static const char usage[] =
         "usage: nightshift submit JOBFILE [--date YYYY-MM-DD] [--var NAME=VALUE]... [--wait]\n"
-        "                         [--json] [--quiet] [--coordinator ENDPOINT]\n"
+        "                         [--load [--warehouse CONN]] [--json] [--quiet]\n"
+        "                         [--coordinator ENDPOINT]\n"
         "Submits a job. JOBFILE is a path or a job name (jobs/NAME.yaml).\n"
         "Prints the job id; with --wait, follows it to the end and exits 0 if it\n"
-        "succeeded, 1 if it failed, 4 if it was cancelled.\n"
+        "succeeded, 1 if it failed, 4 if it was cancelled. --load waits and then\n"
+        "loads the committed run into the warehouse (nightshift load; 1 if it fails).\n"
         "The variables raw and out default to $NIGHTSHIFT_RAW / $NIGHTSHIFT_OUT,\n"
         "else file://$NIGHTSHIFT_HOME/raw and file://$NIGHTSHIFT_HOME/out.\n";
     s_opts_t o;
@@ -274,7 +283,22 @@ int ns_cmd_submit(int argc, char **argv)
     }
     if (!o.json && !o.quiet)
         fprintf(stderr, "submitted %s\n", job);
-    return s_wait(&o, job);
+    rc = s_wait(&o, job);
+    if (rc != NS_EXIT_OK || !o.load)
+        return rc;
+    /* the committed run's manifest, then its load */
+    rc = s_status_once(&o, job, &reply);
+    if (rc)
+        return rc;
+    char manifest[NS_URI_MAX] = "";
+    ns_mp_get_strz(ns_mp_get(reply.root, "job"), "manifest", manifest, sizeof manifest, NULL);
+    ns_msg_free(&reply);
+    if (!*manifest) {
+        fprintf(stderr, "nightshift: job %s succeeded but names no manifest: nothing to load\n", job);
+        return NS_EXIT_FAILED;
+    }
+    ns_load_opts_t lo = {.manifest = manifest, .warehouse = o.warehouse, .out = stdout};
+    return ns_cli_load(&lo, o.json);
 }
 
 int ns_cmd_wait(int argc, char **argv)

@@ -1354,11 +1354,76 @@ static int s_reduce(s_ctx_t *c, const yaml_node_t *n)
     return 0;
 }
 
+/* output.load: what a load of the run replaces in its table (docs/LOADER.md).
+ * Key and version columns are load-file columns: for a plugin job they are
+ * the plugin's, which ns_job cannot see, so the loader checks them against
+ * the run's columns; other jobs are checked here. */
+static int s_load_col(s_ctx_t *c, const yaml_node_t *n, const char *what, char **out)
+{
+    const char *s = NULL;
+    size_t len = 0;
+    if (s_nonempty(c, n, what, &s, &len))
+        return -1;
+    if (len >= NS_JOB_NAME_MAX || !s_is_ident(s, len))
+        return s_fail(c, n, "bad column name '%.64s' in %s", s, what);
+    if (c->job->reduce != NS_REDUCE_PLUGIN && ns_job_out_index(c->job, s) < 0)
+        return s_fail(c, n, "unknown output column '%.64s' in %s", s, what);
+    return s_strdup(c, n, s, len, out);
+}
+
+static int s_load(s_ctx_t *c, const yaml_node_t *n)
+{
+    static const char *const keys[] = {"replace", "version", NULL};
+    ns_job_t *j = c->job;
+    yaml_node_t *v;
+    if (s_mapping(c, n, "output.load", keys))
+        return -1;
+    j->load_replace = NS_LOAD_APPEND;
+    if ((v = s_get(c, n, "replace"))) {
+        if (v->type == YAML_SCALAR_NODE) {
+            static const char *const words[] = {"none", "all", NULL};
+            int k;
+            if (s_enum(c, v, "output.load.replace (none, all or a list of columns)", words, &k))
+                return -1;
+            j->load_replace = k ? NS_LOAD_REPLACE_ALL : NS_LOAD_APPEND;
+        } else if (v->type == YAML_SEQUENCE_NODE) {
+            int count = s_seq_len(v);
+            if (count == 0 || count > NS_MAX_COLUMNS)
+                return s_fail(c, v, "output.load.replace must name 1 to %d columns",
+                              NS_MAX_COLUMNS);
+            j->load_keys = calloc((size_t)count, sizeof *j->load_keys);
+            if (!j->load_keys)
+                return s_fail(c, v, "out of memory");
+            for (int i = 0; i < count; i++) {
+                const yaml_node_t *item = s_node(c, v->data.sequence.items.start[i]);
+                if (s_load_col(c, item, "output.load.replace", &j->load_keys[i]))
+                    return -1;
+                j->nload_keys = i + 1;
+                for (int k = 0; k < i; k++)
+                    if (!strcmp(j->load_keys[k], j->load_keys[i]))
+                        return s_fail(c, item, "column '%s' appears twice in output.load.replace",
+                                      j->load_keys[i]);
+            }
+            j->load_replace = NS_LOAD_REPLACE_KEYS;
+        } else {
+            return s_fail(c, v, "output.load.replace must be none, all or a list of columns, not a %s",
+                          s_kind(v));
+        }
+    }
+    if ((v = s_get(c, n, "version"))) {
+        if (j->load_replace != NS_LOAD_REPLACE_KEYS)
+            return s_fail(c, v, "output.load.version needs output.load.replace to name key columns");
+        if (s_load_col(c, v, "output.load.version", &j->load_version))
+            return -1;
+    }
+    return 0;
+}
+
 static int s_output(s_ctx_t *c, const yaml_node_t *n)
 {
     static const char *const keys[] = {"uri",    "table",  "distribution_key", "sort_key",
                                        "reduce", "slices", "target_file_size", "zstd_level",
-                                       NULL};
+                                       "load",   NULL};
     ns_job_t *j = c->job;
     yaml_node_t *u, *t, *sk, *v;
     const char *s = NULL;
@@ -1404,6 +1469,8 @@ static int s_output(s_ctx_t *c, const yaml_node_t *n)
                               j->out[j->dist_key[i]].name, j->group_len);
         }
     }
+    if ((v = s_get(c, n, "load")) && s_load(c, v))
+        return -1;
     if ((v = s_get(c, n, "slices")) && s_int32(c, v, "output.slices", 1, 1024, &j->slices))
         return -1;
     if ((v = s_get(c, n, "target_file_size")) &&
@@ -1724,6 +1791,10 @@ void ns_job_destroy(ns_job_t **jp)
     free(j->out_types);
     free(j->output_uri);
     free(j->table);
+    for (int i = 0; i < j->nload_keys; i++)
+        free(j->load_keys[i]);
+    free(j->load_keys);
+    free(j->load_version);
     free(j->pool);
     for (int i = 0; i < j->nlookups; i++)
         ns_job_destroy(&j->lookups[i].src);

@@ -124,6 +124,12 @@ typedef enum {
     NS_REDUCE_PLUGIN, /* a C plugin (jobs/ns_plugin.h) */
 } ns_reduce_kind_t;
 
+typedef enum {
+    NS_LOAD_APPEND = 0,     /* replace: none (default): rows are added */
+    NS_LOAD_REPLACE_KEYS,   /* replace: [columns]: stored rows with a key of the load go */
+    NS_LOAD_REPLACE_ALL,    /* replace: all: the load is the whole table (a snapshot) */
+} ns_load_replace_t;
+
 typedef struct ns_job {
     char name[NS_JOB_NAME_MAX]; /* job name, e.g. retail_pos */
     char *source;               /* file name for messages */
@@ -181,6 +187,11 @@ typedef struct ns_job {
     int slices;                 /* reduce partitions; load-file count is a multiple */
     uint64_t target_file_bytes; /* uncompressed bytes per load file, default 256 MiB */
     int zstd_level;             /* default 3 */
+    /* output.load: what a load of a run replaces in the table (docs/LOADER.md) */
+    ns_load_replace_t load_replace;
+    char **load_keys;           /* NS_LOAD_REPLACE_KEYS: load-file column names */
+    int nload_keys;
+    char *load_version;         /* NULL, or the column whose greater value wins */
 
     /* storage: the job's s3: section, overriding the AWS settings of the
      * environment for the buckets this job names (docs/STORAGE.md) */

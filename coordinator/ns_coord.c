@@ -741,6 +741,40 @@ static int s_write_manifest(s_job_t *j, ns_err_t *err)
     return rc;
 }
 
+/* job.json's keys for the loader (docs/LOADER.md): "columns", the load
+ * files' columns with their nightshift types, and "load", the job's
+ * output.load. */
+static int s_write_load_schema(ns_buf_t *b, const ns_job_t *def, ns_err_t *err)
+{
+    const char *const *names;
+    const ns_coltype_t *types;
+    int n;
+    if (ns_plugin_load_schema(def, &names, &types, &n, err))
+        return -1;
+    int rc = ns_buf_appendf(b, ",\"columns\":[");
+    for (int i = 0; i < n; i++) {
+        rc |= ns_buf_appendf(b, "%s{\"name\":", i ? "," : "");
+        rc |= s_json_str(b, names ? names[i] : def->out[i].name);
+        if (types[i].type == NS_T_DECIMAL)
+            rc |= ns_buf_appendf(b, ",\"type\":\"decimal(18,%d)\"}", types[i].scale);
+        else
+            rc |= ns_buf_appendf(b, ",\"type\":\"%s\"}", ns_type_name(types[i].type));
+    }
+    static const char *const modes[] = {"none", "keys", "all"};
+    rc |= ns_buf_appendf(b, "],\"load\":{\"replace\":\"%s\",\"keys\":[", modes[def->load_replace]);
+    for (int i = 0; i < def->nload_keys; i++) {
+        rc |= ns_buf_appendf(b, "%s", i ? "," : "");
+        rc |= s_json_str(b, def->load_keys[i]);
+    }
+    rc |= ns_buf_appendf(b, "]");
+    if (def->load_version) {
+        rc |= ns_buf_appendf(b, ",\"version\":");
+        rc |= s_json_str(b, def->load_version);
+    }
+    rc |= ns_buf_appendf(b, "}");
+    return rc ? -1 : 0;
+}
+
 static int s_write_summary(s_job_t *j, ns_err_t *err)
 {
     uint64_t rows_in, rows_out, rejects, filtered, bytes_done;
@@ -760,10 +794,12 @@ static int s_write_summary(s_job_t *j, ns_err_t *err)
     rc |= s_json_str(&b, j->manifest);
     rc |= ns_buf_appendf(&b,
                          ",\"rows_in\":%llu,\"rows_out\":%llu,\"rejects\":%llu,\"filtered\":%llu,"
-                         "\"maps\":%d,\"reduces\":%d,\"files_per_slice\":%d,\"rejects_files\":[",
+                         "\"maps\":%d,\"reduces\":%d,\"files_per_slice\":%d",
                          (unsigned long long)rows_in, (unsigned long long)rows_out,
                          (unsigned long long)rejects, (unsigned long long)filtered, j->nmaps,
                          j->nreduces, j->files_per_slice);
+    rc |= s_write_load_schema(&b, j->def, err);
+    rc |= ns_buf_appendf(&b, ",\"rejects_files\":[");
     int first = 1;
     for (int i = 0; i < j->nmaps; i++)
         if (j->tasks[i].state == T_DONE && j->tasks[i].rejects_uri) {

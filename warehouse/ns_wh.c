@@ -64,7 +64,7 @@ PGconn *ns_wh_connect(const char *arg, ns_err_t *err)
     /* expand_dbname: ci may be a URI or a key=value string; the later
      * keywords fill what it leaves out (they do not override it) */
     const char *keys[] = {"dbname", "application_name", "client_encoding", "options", NULL};
-    const char *vals[] = {ci, "nightshift", "UTF8", "-c TimeZone=UTC", NULL};
+    const char *vals[] = {ci, "nightshift", "UTF8", "-c TimeZone=UTC -c client_min_messages=warning", NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c) {
         ns_errf(err, "cannot connect to the warehouse: out of memory");

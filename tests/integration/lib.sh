@@ -118,3 +118,38 @@ start_fault_proxy() {
   [ -s "$T/proxy.port" ] || fail "the fault proxy did not start: $(tail -5 "$T/logs/proxy.log")"
   PROXY_URL=http://127.0.0.1:$(cat "$T/proxy.port")
 }
+
+# ---- PostgreSQL (deploy/test starts a private cluster: NS_TEST_PG) ----
+# require_pg: a fresh database for this test in the server of NS_TEST_PG
+# (or, without it, in a private cluster started here under $T), dropped at
+# exit; exports NIGHTSHIFT_WAREHOUSE (its connection string) and sets PSQL
+# (psql on it, quiet, stopping at the first error, unaligned output).
+PG_TEST_DB=
+PG_OWN_DIR=
+require_pg() {
+  command -v psql >/dev/null || fail "needs psql (Debian package postgresql-client)"
+  local base=${NS_TEST_PG:-}
+  if [ -z "$base" ]; then
+    PG_OWN_DIR=$T/pg
+    chmod 755 "$T" # the postgres user runs the server in it
+    local port=$(( 40000 + RANDOM % 9000 ))
+    while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$(( port + 1 )); done
+    base=$("$NS_SRC/deploy/pg" start "$PG_OWN_DIR" "$port") || fail "cannot start PostgreSQL"
+  fi
+  PG_BASE=$base
+  PG_TEST_DB=ns_$(basename "$T" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')
+  psql "$base" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $PG_TEST_DB" >/dev/null ||
+    fail "cannot create database $PG_TEST_DB"
+  export NIGHTSHIFT_WAREHOUSE="$base dbname=$PG_TEST_DB"
+  PSQL=(psql "$NIGHTSHIFT_WAREHOUSE" -qAtX -v ON_ERROR_STOP=1)
+  # cleanup reads the exit status from $?: keep it across pg_cleanup
+  trap 'PG_RC=$?; pg_cleanup; (exit $PG_RC); cleanup' EXIT
+}
+pg_cleanup() {
+  if [ -n "$PG_TEST_DB" ]; then
+    psql "$PG_BASE" -qAtX -c "DROP DATABASE IF EXISTS $PG_TEST_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  if [ -n "$PG_OWN_DIR" ]; then
+    "$NS_SRC/deploy/pg" stop "$PG_OWN_DIR" >/dev/null 2>&1 || true
+  fi
+}

@@ -1056,3 +1056,38 @@ Test(job, transform_hidden_and_sales_fns)
                "output: {uri: /o/, table: t, sort_key: [a]}\n",
           "7:3", "every transform column is hidden");
 }
+
+/* ---- output.load: what a load replaces (docs/LOADER.md) ---- */
+
+Test(job, output_load)
+{
+    ns_job_t *j = s_ok(NAME INPUT TRANSFORM OUTPUT);
+    cr_expect_eq(j->load_replace, NS_LOAD_APPEND, "no load key: rows are added");
+    ns_job_destroy(&j);
+    j = s_ok(NAME INPUT TRANSFORM OUTPUT "  load: {replace: all}\n");
+    cr_expect_eq(j->load_replace, NS_LOAD_REPLACE_ALL);
+    ns_job_destroy(&j);
+    j = s_ok(NAME INPUT TRANSFORM OUTPUT "  load: {replace: none}\n");
+    cr_expect_eq(j->load_replace, NS_LOAD_APPEND);
+    ns_job_destroy(&j);
+    j = s_ok(NAME INPUT TRANSFORM OUTPUT "  load: {replace: [n, a], version: n}\n");
+    cr_expect_eq(j->load_replace, NS_LOAD_REPLACE_KEYS);
+    cr_assert_eq(j->nload_keys, 2);
+    cr_expect_str_eq(j->load_keys[0], "n");
+    cr_expect_str_eq(j->load_keys[1], "a");
+    cr_expect_str_eq(j->load_version, "n");
+    ns_job_destroy(&j);
+
+    s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {replace: [zz]}\n", "14:20",
+          "unknown output column 'zz' in output.load.replace");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {replace: [a, a]}\n", "14:23",
+          "column 'a' appears twice in output.load.replace");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {replace: some}\n", "14:19", "output.load.replace");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {replace: []}\n", "14:19",
+          "output.load.replace must name 1 to");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {replace: all, version: n}\n", "14:33",
+          "output.load.version needs output.load.replace to name key columns");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {replace: [a], version: q}\n", "14:33",
+          "unknown output column 'q' in output.load.version");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {mode: x}\n", "14:10", "unknown key 'mode' in output.load");
+}
