@@ -372,6 +372,140 @@ int ns_load_redshift_sql(const ns_load_run_t *r, const char *iam_role, ns_buf_t 
     return rc ? ns_errf(err, "the Redshift SQL of '%s' does not fit", r->manifest) : 0;
 }
 
+/* ------------------------------------------------------------ key scan */
+
+/* The distinct keys of a stream's rows, read from the load-file text as it
+ * goes to COPY (formats/ns_loadfile.h: '|' between fields, '\' escapes,
+ * LF ends a row): the key fields' bytes, escapes kept, joined by '|' in
+ * column order, which is again a line COPY reads. Costs the client a scan
+ * of the bytes it sends anyway, instead of the server a second pass over
+ * the rows it wrote. */
+typedef struct {
+    bool on;
+    unsigned char iskey[NS_MAX_COLUMNS + 1];
+    int maxcol;    /* the last key column */
+    int field;     /* field of the current row */
+    int captured;  /* key fields of the current row so far */
+    bool esc;      /* the previous byte was an escaping '\' */
+    ns_buf_t cur;  /* the current row's key */
+    char **slot;   /* open addressing: key strings, NULL when free */
+    uint64_t *hash;
+    size_t cap, n;
+} s_keyscan_t;
+
+#define S_KEYS_MAX ((size_t)1 << 24) /* distinct keys a stream may hold */
+
+static int s_keyscan_init(s_keyscan_t *k, const ns_load_run_t *r)
+{
+    memset(k, 0, sizeof *k);
+    ns_buf_init(&k->cur, (size_t)1 << 20);
+    if (r->replace != NS_LOAD_REPLACE_KEYS || r->version)
+        return 0; /* version: the server picks the keys after dropping superseded rows */
+    k->on = true;
+    for (int i = 0; i < r->nkeys; i++) {
+        int c = s_col_index(r, r->keys[i]);
+        if (c < 0 || c >= NS_MAX_COLUMNS)
+            return -1;
+        k->iskey[c] = 1;
+        if (c > k->maxcol)
+            k->maxcol = c;
+    }
+    k->captured = k->iskey[0] ? 1 : 0;
+    k->cap = 1024;
+    k->slot = calloc(k->cap, sizeof *k->slot);
+    k->hash = calloc(k->cap, sizeof *k->hash);
+    return k->slot && k->hash ? 0 : -1;
+}
+
+static void s_keyscan_free(s_keyscan_t *k)
+{
+    for (size_t i = 0; k->slot && i < k->cap; i++)
+        free(k->slot[i]);
+    free(k->slot);
+    free(k->hash);
+    ns_buf_free(&k->cur);
+}
+
+static int s_keyscan_add(s_keyscan_t *k, ns_err_t *err)
+{
+    const char *key = k->cur.data ? k->cur.data : "";
+    size_t len = k->cur.len;
+    uint64_t h = XXH3_64bits(key, len);
+    if (2 * (k->n + 1) > k->cap) {
+        size_t cap = k->cap * 2;
+        char **slot = calloc(cap, sizeof *slot);
+        uint64_t *hash = calloc(cap, sizeof *hash);
+        if (!slot || !hash || k->n >= S_KEYS_MAX) {
+            free(slot);
+            free(hash);
+            return ns_errf(err, "more than %zu distinct keys in one load stream", S_KEYS_MAX);
+        }
+        for (size_t i = 0; i < k->cap; i++)
+            if (k->slot[i]) {
+                size_t j = k->hash[i] & (cap - 1);
+                while (slot[j])
+                    j = (j + 1) & (cap - 1);
+                slot[j] = k->slot[i];
+                hash[j] = k->hash[i];
+            }
+        free(k->slot);
+        free(k->hash);
+        k->slot = slot;
+        k->hash = hash;
+        k->cap = cap;
+    }
+    size_t j = h & (k->cap - 1);
+    for (; k->slot[j]; j = (j + 1) & (k->cap - 1))
+        if (k->hash[j] == h && !strcmp(k->slot[j], key))
+            return 0;
+    if (!(k->slot[j] = strdup(key)))
+        return ns_errf(err, "out of memory");
+    k->hash[j] = h;
+    k->n++;
+    return 0;
+}
+
+static int s_keyscan_feed(s_keyscan_t *k, const char *p, size_t n, ns_err_t *err)
+{
+    if (!k->on)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        bool in = k->field <= k->maxcol && k->iskey[k->field];
+        if (k->esc) {
+            k->esc = false;
+        } else if (c == '\\') {
+            k->esc = true;
+        } else if (c == '|') {
+            k->field++;
+            if (k->field <= k->maxcol && k->iskey[k->field] && k->captured++ > 0 &&
+                ns_buf_append(&k->cur, "|", 1))
+                return ns_errf(err, "key too long");
+            if (k->field > k->maxcol) {
+                /* the rest of the row holds no key: on to its end */
+                while (i + 1 < n && p[i + 1] != '\n' && p[i + 1] != '\\')
+                    i++;
+            }
+            continue;
+        } else if (c == '\n') {
+            if (s_keyscan_add(k, err))
+                return -1;
+            ns_buf_reset(&k->cur);
+            k->field = 0;
+            k->captured = k->iskey[0] ? 1 : 0;
+            continue;
+        }
+        if (in) {
+            if (ns_buf_append(&k->cur, &c, 1))
+                return ns_errf(err, "key too long");
+        } else if (k->field > k->maxcol) {
+            while (i + 1 < n && p[i + 1] != '\n' && p[i + 1] != '\\')
+                i++;
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ streams */
 
 static double s_now(void);
@@ -385,6 +519,7 @@ typedef struct {
     PGconn *conn;
     uint64_t rows, bytes;
     uint64_t superseded; /* rows dropped for a newer stored version */
+    s_keyscan_t keys;    /* the distinct keys of the rows sent */
     int files;
     int failed;
     ns_err_t err;
@@ -514,6 +649,11 @@ static int s_copy_file(s_stream_t *s, int fi, ns_buf_t *sql, char *chunk)
         }
         if (n == 0)
             break;
+        if (s_keyscan_feed(&s->keys, chunk, (size_t)n, &s->err)) {
+            ns_err_prefix(&s->err, "load file '%s'", uri);
+            abort_msg = "a key could not be read";
+            break;
+        }
         if (PQputCopyData(s->conn, chunk, (int)n) != 1) {
             ns_errf(&s->err, "COPY of '%s': %s", uri, PQerrorMessage(s->conn));
             abort_msg = "send failed";
@@ -614,6 +754,40 @@ static int s_stream_keys(s_stream_t *s, ns_buf_t *q)
     }
     char lp[32];
     snprintf(lp, sizeof lp, "%" PRId64, s->part);
+    if (s->keys.on) {
+        /* the keys the client read off the rows, typed by the target's columns */
+        const s_keyscan_t *k = &s->keys;
+        ns_buf_reset(q);
+        ns_buf_appendf(q, "CREATE TEMP TABLE ns_keys ON COMMIT DROP AS SELECT ");
+        int first = 1;
+        for (int c = 0; c <= k->maxcol; c++)
+            if (k->iskey[c]) {
+                ns_buf_appendf(q, "%s", first ? "" : ", ");
+                s_cols(q, &r->cols[c], 1, "");
+                first = 0;
+            }
+        ns_buf_appendf(q, " FROM ");
+        s_qual(q, r->table, -1);
+        ns_buf_appendf(q, " WHERE false");
+        if (s_exec(s, q->data))
+            return -1;
+        PGresult *x = PQexec(s->conn, "COPY ns_keys FROM STDIN WITH (FORMAT text, DELIMITER '|', NULL '\\N')");
+        rc = PQresultStatus(x) == PGRES_COPY_IN ? 0 : ns_wh_err(&s->err, x, s->conn, "COPY of the keys");
+        PQclear(x);
+        for (size_t i = 0; i < k->cap && !rc; i++)
+            if (k->slot[i] && (PQputCopyData(s->conn, k->slot[i], (int)strlen(k->slot[i])) != 1 ||
+                               PQputCopyData(s->conn, "\n", 1) != 1))
+                rc = ns_errf(&s->err, "COPY of the keys: %s", PQerrorMessage(s->conn));
+        if (PQputCopyEnd(s->conn, rc ? "failed" : NULL) != 1 && !rc)
+            rc = ns_errf(&s->err, "COPY of the keys: %s", PQerrorMessage(s->conn));
+        while ((x = PQgetResult(s->conn))) {
+            if (PQresultStatus(x) != PGRES_COMMAND_OK && !rc)
+                rc = ns_wh_err(&s->err, x, s->conn, "COPY of the keys");
+            PQclear(x);
+        }
+        if (rc)
+            return -1;
+    }
     ns_buf_reset(q);
     /* distinct first, then the row text of each distinct key only */
     ns_buf_appendf(q, "SET LOCAL datestyle = 'ISO, YMD'; INSERT INTO nightshift.load_keys (table_name, load_part, k) SELECT ");
@@ -623,7 +797,10 @@ static int s_stream_keys(s_stream_t *s, ns_buf_t *q)
     ns_buf_appendf(q, ")::text FROM (SELECT DISTINCT ");
     s_cols(q, r->keys, r->nkeys, "");
     ns_buf_appendf(q, " FROM ");
-    s_qual(q, r->table, s->part);
+    if (s->keys.on)
+        ns_buf_appendf(q, "ns_keys");
+    else
+        s_qual(q, r->table, s->part);
     ns_buf_appendf(q, ") d");
     return s_exec(s, q->data);
 }
@@ -636,7 +813,7 @@ static void *s_stream_main(void *arg)
     ns_buf_t sql;
     ns_buf_init(&sql, 1 << 20);
     char *chunk = malloc(S_COPY_CHUNK);
-    int rc = chunk ? 0 : ns_errf(&s->err, "out of memory");
+    int rc = chunk && !s_keyscan_init(&s->keys, r) ? 0 : ns_errf(&s->err, "out of memory");
     if (!rc && !(s->conn = ns_wh_connect(ld->conninfo, &s->err)))
         rc = -1;
     /* the stream's table, created in the transaction that fills it (no WAL
@@ -683,6 +860,7 @@ static void *s_stream_main(void *arg)
         PQfinish(s->conn);
     s->conn = NULL;
     free(chunk);
+    s_keyscan_free(&s->keys);
     ns_buf_free(&sql);
     return NULL;
 }
