@@ -30,6 +30,7 @@ static const char s_usage[] =
     "warehouse:\n"
     "  warehouse up|down|init|status  a private PostgreSQL, the schema, what is loaded\n"
     "  load MANIFEST          load a committed run into the warehouse, exactly once\n"
+    "  external register TABLE  the newest load files as a foreign table (and Spectrum DDL)\n"
     "  report --out DIR       the CEO's questions as HTML charts and CSV\n"
     "\n"
     "Read commands take --json. Exit codes: 0 ok, 1 job failed or request refused,\n"
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
         {"cancel", ns_cmd_cancel},           {"cluster", ns_cmd_cluster},
         {"gen", ns_cmd_gen},                 {"store", ns_cmd_store},
         {"catalog", ns_cmd_catalog},         {"bookmark", ns_cmd_bookmark},
-        {"load", ns_cmd_load},
+        {"load", ns_cmd_load},               {"external", ns_cmd_external},
         {"warehouse", ns_cmd_warehouse},
         {"report", ns_cmd_report},
     };

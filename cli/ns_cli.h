@@ -50,6 +50,7 @@ int ns_cmd_store(int argc, char **argv);
 int ns_cmd_catalog(int argc, char **argv);
 int ns_cmd_bookmark(int argc, char **argv);
 int ns_cmd_load(int argc, char **argv);
+int ns_cmd_external(int argc, char **argv);
 int ns_cmd_warehouse(int argc, char **argv);
 int ns_cmd_report(int argc, char **argv);
 

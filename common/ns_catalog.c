@@ -1491,16 +1491,18 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
         np.stored += f->stored;
     }
 
-    /* columns */
-    cols = calloc((size_t)(j->nout ? j->nout : 1), sizeof *cols);
+    /* columns: the load files' */
+    int ncols = run->col_names ? run->ncols : j->nout;
+    cols = calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
     if (!cols)
         goto oom;
-    for (int i = 0; i < j->nout; i++) {
-        snprintf(cols[i].name, sizeof cols[i].name, "%s", j->out[i].name);
-        cols[i].type = j->out_types[i];
+    for (int i = 0; i < ncols; i++) {
+        snprintf(cols[i].name, sizeof cols[i].name, "%s",
+                 run->col_names ? run->col_names[i] : j->out[i].name);
+        cols[i].type = run->col_names ? run->col_types[i] : j->out_types[i];
     }
-    bool same = t->ncols == j->nout;
-    for (int i = 0; same && i < j->nout; i++)
+    bool same = t->ncols == ncols;
+    for (int i = 0; same && i < ncols; i++)
         same = !strcmp(t->cols[i].name, cols[i].name) &&
                t->cols[i].type.type == cols[i].type.type &&
                t->cols[i].type.scale == cols[i].type.scale;
@@ -1548,7 +1550,7 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
     snprintf(t->kind, sizeof t->kind, "job");
     s_free_cols(t);
     t->cols = cols;
-    t->ncols = j->nout;
+    t->ncols = ncols;
     s_free_strv(t->sort_key, t->nsort);
     s_free_strv(t->dist_key, t->ndist);
     t->sort_key = sk;

@@ -222,6 +222,11 @@ typedef struct {
     const char *manifest;           /* the manifest's URI */
     const ns_catalog_file_t *files; /* the load files of the manifest, in its order */
     int nfiles;
+    /* the load files' columns when they are not the job's transform output
+     * (a reduce plugin's own schema: jobs/ns_plugin.h); NULL: job->out */
+    const char *const *col_names;
+    const ns_coltype_t *col_types;
+    int ncols;
     double committed; /* unix seconds */
 } ns_catalog_run_t;
 

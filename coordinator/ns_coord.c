@@ -792,6 +792,13 @@ static int s_write_summary(s_job_t *j, ns_err_t *err)
     rc |= s_json_str(&b, j->reason);
     rc |= ns_buf_appendf(&b, ",\"manifest\":");
     rc |= s_json_str(&b, j->manifest);
+    if (j->state == J_SUCCEEDED) {
+        /* when the run committed, for readers that want the newest runs
+         * (nightshift external register --since) */
+        char when[32];
+        ns_catalog_time(s_wall(), when);
+        rc |= ns_buf_appendf(&b, ",\"committed\":\"%s\"", when);
+    }
     rc |= ns_buf_appendf(&b,
                          ",\"rows_in\":%llu,\"rows_out\":%llu,\"rejects\":%llu,\"filtered\":%llu,"
                          "\"maps\":%d,\"reduces\":%d,\"files_per_slice\":%d",
@@ -956,6 +963,12 @@ static void s_register(s_coord_t *c, s_job_t *j)
     ns_catalog_run_t run = {.job = j->def, .job_id = j->id, .date = j->date, .prefix = j->prefix,
                             .manifest = j->manifest, .files = files, .nfiles = n,
                             .committed = s_wall()};
+    /* a plugin may write its own columns */
+    if (ns_plugin_load_schema(j->def, &run.col_names, &run.col_types, &run.ncols, &err)) {
+        ns_warn("job %s: cannot register in the catalog: %s", j->id, err.msg);
+        free(files);
+        return;
+    }
     if (ns_catalog_register(cat, &run, &err))
         ns_warn("job %s: %s (the job succeeds without it)", j->id, err.msg);
     else

@@ -139,6 +139,7 @@ static int s_read_jobjson(ns_load_run_t *r, const char *uri, const char *text, s
     r->job_id = s_dup(s_str(o, "job"));
     r->job_name = s_dup(s_str(o, "name"));
     r->date = s_dup(s_str(o, "date"));
+    snprintf(r->committed, sizeof r->committed, "%s", s_str(o, "committed") ? s_str(o, "committed") : "");
     r->table = strdup(table);
     r->rows_out = strtoull(rows->s, NULL, 10);
     r->cols = calloc((size_t)cols->n, sizeof *r->cols);
@@ -292,13 +293,6 @@ static int s_key_match(ns_buf_t *b, const ns_load_run_t *r, const char *a, const
     return rc;
 }
 
-static int s_sql_literal(ns_buf_t *b, const char *s)
-{
-    int rc = ns_buf_append(b, "'", 1);
-    for (const char *p = s ? s : ""; *p && !rc; p++)
-        rc = *p == '\'' ? ns_buf_append(b, "''", 2) : ns_buf_append(b, p, 1);
-    return rc | ns_buf_append(b, "'", 1);
-}
 
 int ns_load_redshift_sql(const ns_load_run_t *r, const char *iam_role, ns_buf_t *b,
                          ns_err_t *err)
@@ -311,9 +305,9 @@ int ns_load_redshift_sql(const ns_load_run_t *r, const char *iam_role, ns_buf_t 
     rc |= ns_buf_appendf(b, ");\nCOPY ns_stage (");
     rc |= s_cols(b, r->cols, r->ncols, "");
     rc |= ns_buf_appendf(b, ")\n  FROM ");
-    rc |= s_sql_literal(b, r->manifest);
+    rc |= ns_wh_literal(b, r->manifest);
     rc |= ns_buf_appendf(b, "\n  IAM_ROLE ");
-    rc |= iam_role && *iam_role ? s_sql_literal(b, iam_role) : ns_buf_appendf(b, "default");
+    rc |= iam_role && *iam_role ? ns_wh_literal(b, iam_role) : ns_buf_appendf(b, "default");
     rc |= ns_buf_appendf(b, "\n  MANIFEST ZSTD DELIMITER '|' ESCAPE NULL AS '\\\\N'\n"
                             "  DATEFORMAT 'YYYY-MM-DD' TIMEFORMAT 'auto'\n"
                             "  COMPUPDATE OFF STATUPDATE OFF;\n");
@@ -355,17 +349,17 @@ int ns_load_redshift_sql(const ns_load_run_t *r, const char *iam_role, ns_buf_t 
     rc |= ns_buf_appendf(b, " FROM ns_stage;\n");
     rc |= ns_buf_appendf(b, "INSERT INTO nightshift.loads (table_name, manifest, checksum, job_id, "
                             "job_name, run_date, state, files, rows, started, finished)\n  SELECT ");
-    rc |= s_sql_literal(b, r->table);
+    rc |= ns_wh_literal(b, r->table);
     rc |= ns_buf_appendf(b, ", ");
-    rc |= s_sql_literal(b, r->manifest);
+    rc |= ns_wh_literal(b, r->manifest);
     rc |= ns_buf_appendf(b, ", ");
-    rc |= s_sql_literal(b, r->checksum);
+    rc |= ns_wh_literal(b, r->checksum);
     rc |= ns_buf_appendf(b, ", ");
-    rc |= s_sql_literal(b, r->job_id);
+    rc |= ns_wh_literal(b, r->job_id);
     rc |= ns_buf_appendf(b, ", ");
-    rc |= s_sql_literal(b, r->job_name);
+    rc |= ns_wh_literal(b, r->job_name);
     rc |= ns_buf_appendf(b, ", ");
-    rc |= s_sql_literal(b, r->date);
+    rc |= ns_wh_literal(b, r->date);
     rc |= ns_buf_appendf(b, ", 'published', %d, COUNT(*), GETDATE(), GETDATE() FROM ns_stage;\n"
                             "END;\nDROP TABLE ns_stage;\n",
                          r->nfiles);
@@ -791,7 +785,7 @@ static int s_stream_keys(s_stream_t *s, ns_buf_t *q)
     ns_buf_reset(q);
     /* distinct first, then the row text of each distinct key only */
     ns_buf_appendf(q, "SET LOCAL datestyle = 'ISO, YMD'; INSERT INTO nightshift.load_keys (table_name, load_part, k) SELECT ");
-    s_sql_literal(q, r->table);
+    ns_wh_literal(q, r->table);
     ns_buf_appendf(q, ", %s, ROW(", lp);
     s_cols(q, r->keys, r->nkeys, "d.");
     ns_buf_appendf(q, ")::text FROM (SELECT DISTINCT ");

@@ -25,6 +25,7 @@ typedef struct {
     char *manifest;      /* URI */
     char checksum[33];   /* XXH3-128 of the manifest's bytes, hex */
     char *job_id, *job_name, *table, *date;
+    char committed[32];  /* when the run committed (UTC, ISO 8601), or "" */
     uint64_t rows_out;
     int nfiles;
     char **files;        /* load file URIs, in manifest order */

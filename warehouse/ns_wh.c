@@ -148,3 +148,11 @@ int ns_wh_ident(const char *name, char *out, size_t cap)
     out[o] = '\0';
     return 0;
 }
+
+int ns_wh_literal(ns_buf_t *b, const char *s)
+{
+    int rc = ns_buf_append(b, "'", 1);
+    for (const char *p = s ? s : ""; *p && !rc; p++)
+        rc = *p == '\'' ? ns_buf_append(b, "''", 2) : ns_buf_append(b, p, 1);
+    return rc | ns_buf_append(b, "'", 1);
+}

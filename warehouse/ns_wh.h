@@ -17,6 +17,7 @@
 #ifndef NS_WH_H
 #define NS_WH_H
 
+#include "ns_buf.h"
 #include "ns_err.h"
 
 #include <libpq-fe.h>
@@ -55,5 +56,8 @@ int ns_wh_err(ns_err_t *err, const PGresult *r, PGconn *c, const char *what);
 /* Quotes an identifier ("sales_retail" stays as is when it is plain
  * lowercase; anything else is double-quoted) into out. */
 int ns_wh_ident(const char *name, char *out, size_t cap);
+
+/* Appends s as an SQL string literal ('it''s'). */
+int ns_wh_literal(ns_buf_t *b, const char *s);
 
 #endif
