@@ -1472,6 +1472,23 @@ int ns_catalog_merge_run(ns_catalog_table_t *t, const ns_catalog_run_t *run, ns_
         if (!np.keys[0] || !np.values[0])
             goto oom;
     }
+    if (j->bookmark) {
+        /* an incremental job's runs add data (each reads only new objects)
+         * instead of restating their partition: each run is a partition of
+         * its own, under one more key, run = the job id */
+        char **nk = realloc(np.keys, (size_t)(np.nvalues + 1) * sizeof *nk);
+        if (nk)
+            np.keys = nk;
+        char **nv = nk ? realloc(np.values, (size_t)(np.nvalues + 1) * sizeof *nv) : NULL;
+        if (!nv)
+            goto oom;
+        np.values = nv;
+        np.keys[np.nvalues] = strdup("run");
+        np.values[np.nvalues] = strdup(run->job_id ? run->job_id : "");
+        np.nvalues++;
+        if (!np.keys[np.nvalues - 1] || !np.values[np.nvalues - 1])
+            goto oom;
+    }
     if (s_dup(&np.location, run->prefix) || s_dup(&np.manifest, run->manifest) ||
         s_dup(&np.job, run->job_id))
         goto oom;

@@ -43,6 +43,16 @@ n1=$(rows "$M1")
 n2=$(rows "$M2")
 [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ] || fail "a run wrote no sessions ($n1, $n2)"
 
+note "the catalog keeps both incremental runs, one partition each"
+"$NS" catalog show web_sessions --json >"$T/cat.json" || fail "catalog show"
+python3 - "$T/cat.json" "$(basename "$(dirname "$M1")")" "$(basename "$(dirname "$M2")")" <<'PY' || fail "catalog partitions: $(cat "$T/cat.json" | head -c 600)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+runs = sorted(p["values"].get("run") for p in d["partitions"])
+assert [k["name"] for k in d["partition_keys"]] == ["dt", "run"], d["partition_keys"]
+assert runs == sorted(sys.argv[2:4]), runs
+PY
+
 note "both runs, unloaded"
 chmod -R o+rX "$T/out"
 "$NS" external register web_sessions --since 6h >"$T/spectrum.sql" 2>"$T/ext.err" ||
