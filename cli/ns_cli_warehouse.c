@@ -7,16 +7,24 @@
  * directory, database `nightshift`, the schema applied (ns_wh_init), and its
  * connection string written to $NIGHTSHIFT_HOME/warehouse/conninfo, where
  * every later command finds it (ns_wh.h). initdb refuses to run as root, so
- * root runs initdb and the server as the postgres user (runuser), which
- * then owns the directory. Authentication is "trust": a cluster for one
- * machine, as deploy/pg's. This is the same cluster deploy/pg makes for the
- * tests, done here in C so that an installed nightshift needs no script.
+ * root runs initdb and the server as the postgres user, which then owns the
+ * directory. When that user cannot reach the default directory (root's
+ * home is 0700), up places the cluster in S_ALT_BASE/warehouse-<hash of
+ * $NIGHTSHIFT_HOME> instead and remembers it in
+ * $NIGHTSHIFT_HOME/warehouse/location, where up and down find it again; an
+ * explicit --dir it cannot reach is an error. The server runs with
+ * wal_level minimal (no replicas): the loader's tables created and COPYed
+ * in one transaction then skip the WAL (docs/WAREHOUSE.md). Authentication
+ * is "trust": a cluster for one machine, as deploy/pg's. This is the same
+ * cluster deploy/pg makes for the tests, done here in C so that an
+ * installed nightshift needs no script.
  *
  * down stops it (fast shutdown: sessions are cut, committed data stays) and
  * removes the conninfo file. init and status work on any warehouse
  * (--warehouse, $NIGHTSHIFT_WAREHOUSE, the conninfo file, PG* variables).
  */
 #include "ns_cli.h"
+#include "ns_log.h"
 #include "ns_wh.h"
 #include "ns_wh_schema.h"
 
@@ -39,6 +47,8 @@
 
 #define S_DEFAULT_PORT 55432
 #define S_PORT_TRIES 100
+/* where root's clusters go when the postgres user cannot reach its home */
+#define S_ALT_BASE "/var/lib/nightshift"
 
 typedef struct {
     char dir[PATH_MAX];   /* the cluster directory: data/, logs, the socket */
@@ -63,9 +73,53 @@ static int s_mkdirs(const char *path, mode_t mode)
     return mkdir(tmp, mode) && errno != EEXIST ? -1 : 0;
 }
 
-static void s_conninfo_path(char *out, size_t cap)
+/* $NIGHTSHIFT_HOME/warehouse/<name>: conninfo (the connection string of
+ * the running cluster) or location (where up placed it, when elsewhere) */
+static void s_state_path(const char *name, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/warehouse/conninfo", ns_cli_home());
+    snprintf(out, cap, "%s/warehouse/%s", ns_cli_home(), name);
+}
+
+/* The first line of the state file name (without its newline) into out;
+ * 0, or -1 when there is none. */
+static int s_read_state(const char *name, char *out, size_t cap)
+{
+    char path[PATH_MAX];
+    s_state_path(name, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fgets(out, (int)cap, f) != NULL;
+    fclose(f);
+    out[ok ? strcspn(out, "\n") : 0] = '\0';
+    return ok ? 0 : -1;
+}
+
+/* Parses a subcommand's options: opts, each with val its index in vals
+ * (--help with val 'h'); vals[val] is set to the option's argument, or ""
+ * for an option without one. Returns -1 to go on, else the exit code: 0
+ * after --help, NS_EXIT_USAGE (usage printed) for a bad command line. */
+static int s_opts(int argc, char **argv, const struct option *opts, const char *usage,
+                  const char **vals)
+{
+    optind = 1;
+    int o;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (o == '?') {
+            fputs(usage, stderr);
+            return NS_EXIT_USAGE;
+        }
+        vals[o] = optarg ? optarg : "";
+    }
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return NS_EXIT_USAGE;
+    }
+    return -1;
 }
 
 /* PG_BIN, else /usr/lib/postgresql/15/bin, else the newest installed. */
@@ -114,14 +168,7 @@ static int s_run(const s_cluster_t *cl, char *const argv[], const char *log)
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        if (nul >= 0)
-            dup2(nul, STDIN_FILENO);
+        ns_child_stdio(log);
         if (cl->as_postgres &&
             (initgroups("postgres", cl->gid) || setgid(cl->gid) || setuid(cl->uid)))
             _exit(126);
@@ -242,12 +289,12 @@ static void s_url(const s_cluster_t *cl, int port, const char *db, char *out, si
     snprintf(out, cap, "host=%s port=%d user=postgres dbname=%s", cl->dir, port, db);
 }
 
-/* Writes the connection string to $NIGHTSHIFT_HOME/warehouse/conninfo
- * (a temporary file renamed over it: readers see the old or the new one). */
-static int s_write_conninfo(const char *ci)
+/* Writes text as the state file name (a temporary file renamed over it:
+ * readers see the old or the new one). */
+static int s_write_state(const char *name, const char *text)
 {
     char path[PATH_MAX], tmp[PATH_MAX + 16];
-    s_conninfo_path(path, sizeof path);
+    s_state_path(name, path, sizeof path);
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/warehouse", ns_cli_home());
     if (s_mkdirs(dir, 0755)) {
@@ -256,7 +303,7 @@ static int s_write_conninfo(const char *ci)
     }
     snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
-    if (!f || fprintf(f, "%s\n", ci) < 0 || fclose(f)) {
+    if (!f || fprintf(f, "%s\n", text) < 0 || fclose(f)) {
         fprintf(stderr, "nightshift: cannot write '%s': %s\n", tmp, strerror(errno));
         unlink(tmp);
         return -1;
@@ -269,31 +316,68 @@ static int s_write_conninfo(const char *ci)
     return 0;
 }
 
-/* The cluster directory the conninfo file names (host=DIR with DIR/data),
- * else the default $NIGHTSHIFT_HOME/warehouse/pg. */
+/* The cluster directory without --dir: with from_conninfo (down), the one
+ * the conninfo file names (host=DIR with DIR/data); else the one the
+ * location file names (up placed it there); else the default
+ * $NIGHTSHIFT_HOME/warehouse/pg. */
 static void s_default_dir(char *out, size_t cap, int from_conninfo)
 {
-    snprintf(out, cap, "%s/warehouse/pg", ns_cli_home());
-    if (!from_conninfo)
-        return;
-    char path[PATH_MAX], ci[4096];
-    s_conninfo_path(path, sizeof path);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    size_t n = fread(ci, 1, sizeof ci - 1, f);
-    fclose(f);
-    ci[n] = '\0';
-    const char *h = strstr(ci, "host=/");
-    if (!h || (h != ci && h[-1] != ' '))
-        return;
-    h += 5;
-    size_t len = strcspn(h, " \n");
-    char dir[PATH_MAX], pv[PATH_MAX + 32];
-    snprintf(dir, sizeof dir, "%.*s", (int)(len < PATH_MAX - 1 ? len : PATH_MAX - 1), h);
-    snprintf(pv, sizeof pv, "%s/data/PG_VERSION", dir);
-    if (!access(pv, F_OK))
-        snprintf(out, cap, "%s", dir);
+    char ci[4096];
+    if (from_conninfo && !s_read_state("conninfo", ci, sizeof ci)) {
+        const char *h = strstr(ci, "host=/");
+        if (h && (h == ci || h[-1] == ' ')) {
+            h += 5;
+            size_t len = strcspn(h, " ");
+            char dir[PATH_MAX], pv[PATH_MAX + 32];
+            snprintf(dir, sizeof dir, "%.*s", (int)(len < PATH_MAX - 1 ? len : PATH_MAX - 1), h);
+            snprintf(pv, sizeof pv, "%s/data/PG_VERSION", dir);
+            if (!access(pv, F_OK)) {
+                snprintf(out, cap, "%s", dir);
+                return;
+            }
+        }
+    }
+    if (s_read_state("location", out, cap) || out[0] != '/')
+        snprintf(out, cap, "%s/warehouse/pg", ns_cli_home());
+}
+
+/* Creates the cluster directory; as root, gives it to the postgres user and
+ * checks that this user can reach it. 0; 1 when the postgres user cannot
+ * reach it; -1 on another error (printed). */
+static int s_make_dir(const s_cluster_t *cl)
+{
+    if (s_mkdirs(cl->dir, 0700)) {
+        fprintf(stderr, "nightshift: cannot create '%s': %s\n", cl->dir, strerror(errno));
+        return -1;
+    }
+    if (!cl->as_postgres)
+        return 0;
+    if (chown(cl->dir, cl->uid, cl->gid) || chmod(cl->dir, 0700)) {
+        fprintf(stderr, "nightshift: cannot give '%s' to the postgres user: %s\n", cl->dir,
+                strerror(errno));
+        return -1;
+    }
+    /* s_run enters cl->dir as the postgres user: it fails when it cannot */
+    char test[] = "/usr/bin/test";
+    char *targv[] = {test, "-w", (char *)cl->dir, NULL};
+    return s_run(cl, targv, NULL) != 0;
+}
+
+/* The directory for root's cluster when the postgres user cannot reach
+ * $NIGHTSHIFT_HOME: S_ALT_BASE/warehouse-<FNV-1a of its real path, 32 bits>,
+ * one per NIGHTSHIFT_HOME. 0, or -1 (printed). */
+static int s_alt_dir(char *out, size_t cap)
+{
+    char home[PATH_MAX];
+    if (!realpath(ns_cli_home(), home)) {
+        fprintf(stderr, "nightshift: cannot resolve '%s': %s\n", ns_cli_home(), strerror(errno));
+        return -1;
+    }
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *p = home; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    snprintf(out, cap, "%s/warehouse-%08x", S_ALT_BASE, (unsigned)(h ^ (h >> 32)));
+    return 0;
 }
 
 /* Creates database nightshift if absent and applies the schema. */
@@ -335,37 +419,28 @@ static int s_up(int argc, char **argv)
         "Starts a private PostgreSQL cluster (default DIR $NIGHTSHIFT_HOME/warehouse/pg, port\n"
         "55432 or the next free one), creates database nightshift with the schema, and\n"
         "writes its connection string to $NIGHTSHIFT_HOME/warehouse/conninfo.\n";
+    enum { O_PORT, O_DIR, O_N };
     static const struct option opts[] = {
-        {"port", required_argument, 0, 'p'},
-        {"dir", required_argument, 0, 'd'},
+        {"port", required_argument, 0, O_PORT},
+        {"dir", required_argument, 0, O_DIR},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
+    const char *v[O_N] = {0};
+    int rc = s_opts(argc, argv, opts, usage, v);
+    if (rc >= 0)
+        return rc;
     int port = 0;
-    const char *dir = NULL;
-    optind = 1;
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'p': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1024 || v > 65535) {
-                fprintf(stderr, "nightshift: invalid port '%s' (expected 1024..65535)\n", optarg);
-                return NS_EXIT_USAGE;
-            }
-            port = (int)v;
-            break;
+    if (v[O_PORT]) {
+        char *end;
+        long p = strtol(v[O_PORT], &end, 10);
+        if (*end || p < 1024 || p > 65535) {
+            fprintf(stderr, "nightshift: invalid port '%s' (expected 1024..65535)\n", v[O_PORT]);
+            return NS_EXIT_USAGE;
         }
-        case 'd': dir = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return NS_EXIT_USAGE;
-        }
+        port = (int)p;
     }
-    if (optind != argc) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
+    const char *dir = v[O_DIR];
     char def[PATH_MAX];
     s_default_dir(def, sizeof def, 0);
     s_cluster_t cl;
@@ -377,24 +452,30 @@ static int s_up(int argc, char **argv)
                         "--dir with a shorter path)\n", cl.dir);
         return NS_EXIT_USAGE;
     }
-    if (s_mkdirs(cl.dir, 0700)) {
-        fprintf(stderr, "nightshift: cannot create '%s': %s\n", cl.dir, strerror(errno));
+    int made = s_make_dir(&cl);
+    if (made > 0 && !dir && !s_has_data(&cl)) {
+        /* root with its home closed to others: the default is out of the
+         * postgres user's reach, so the cluster goes where it can be */
+        char home_dir[PATH_MAX], alt[PATH_MAX];
+        snprintf(home_dir, sizeof home_dir, "%s", cl.dir);
+        rmdir(home_dir); /* made just now, empty */
+        if (s_alt_dir(alt, sizeof alt) || s_cluster(&cl, alt))
+            return NS_EXIT_ERROR;
+        made = s_make_dir(&cl);
+        if (made == 0) {
+            if (s_write_state("location", cl.dir))
+                return NS_EXIT_ERROR;
+            char loc[PATH_MAX];
+            s_state_path("location", loc, sizeof loc);
+            fprintf(stderr, "nightshift: the postgres user cannot reach '%s'; the warehouse is in "
+                            "'%s' (remembered in %s)\n", home_dir, cl.dir, loc);
+        }
+    }
+    if (made > 0)
+        fprintf(stderr, "nightshift: the postgres user cannot reach '%s' (make its parent "
+                        "directories searchable, e.g. chmod o+x, or use --dir)\n", cl.dir);
+    if (made)
         return NS_EXIT_ERROR;
-    }
-    if (cl.as_postgres) {
-        if (chown(cl.dir, cl.uid, cl.gid) || chmod(cl.dir, 0700)) {
-            fprintf(stderr, "nightshift: cannot give '%s' to the postgres user: %s\n", cl.dir,
-                    strerror(errno));
-            return NS_EXIT_ERROR;
-        }
-        char test[] = "/usr/bin/test";
-        char *targv[] = {test, "-w", cl.dir, NULL};
-        if (s_run(&cl, targv, NULL) != 0) {
-            fprintf(stderr, "nightshift: the postgres user cannot reach '%s' (make its parent "
-                            "directories searchable, e.g. chmod o+x, or use --dir)\n", cl.dir);
-            return NS_EXIT_ERROR;
-        }
-    }
     char ci[PATH_MAX + 64];
     if (s_running(&cl)) {
         int running = s_running_port(&cl);
@@ -418,7 +499,7 @@ static int s_up(int argc, char **argv)
             fprintf(stderr, "nightshift: port %d is in use (choose another with --port)\n", port);
             return NS_EXIT_FAILED;
         }
-        char exe[PATH_MAX], log[PATH_MAX], opt[PATH_MAX + 96];
+        char exe[PATH_MAX], log[PATH_MAX], opt[PATH_MAX + 160];
         if (!s_has_data(&cl)) {
             snprintf(exe, sizeof exe, "%.4000s/initdb", cl.bin);
             snprintf(log, sizeof log, "%.4000s/initdb.log", cl.dir);
@@ -432,7 +513,11 @@ static int s_up(int argc, char **argv)
         }
         snprintf(exe, sizeof exe, "%.4000s/pg_ctl", cl.bin);
         snprintf(log, sizeof log, "%.4000s/postgres.log", cl.dir);
-        snprintf(opt, sizeof opt, "-p %d -k %s -c listen_addresses=127.0.0.1", port, cl.dir);
+        /* no replicas: wal_level minimal lets a table created and COPYed in
+         * one transaction (the loader's) skip the WAL */
+        snprintf(opt, sizeof opt,
+                 "-p %d -k %s -c listen_addresses=127.0.0.1 -c wal_level=minimal "
+                 "-c max_wal_senders=0", port, cl.dir);
         char *sargv[] = {exe, "start", "-D", cl.data, "-l", log, "-w", "-t", "60", "-o", opt,
                          NULL};
         if (s_run(&cl, sargv, NULL) != 0) {
@@ -442,10 +527,10 @@ static int s_up(int argc, char **argv)
             return NS_EXIT_ERROR;
         }
     }
-    int rc = s_setup_db(&cl, port, ci, sizeof ci);
+    rc = s_setup_db(&cl, port, ci, sizeof ci);
     if (rc)
         return rc;
-    if (s_write_conninfo(ci))
+    if (s_write_state("conninfo", ci))
         return NS_EXIT_ERROR;
     printf("%s\n", ci);
     return 0;
@@ -456,29 +541,20 @@ static int s_down(int argc, char **argv)
     static const char usage[] =
         "usage: nightshift warehouse down [--dir DIR]\n"
         "Stops the private cluster (fast shutdown) and removes the conninfo file; data stays.\n";
+    enum { O_DIR, O_N };
     static const struct option opts[] = {
-        {"dir", required_argument, 0, 'd'},
+        {"dir", required_argument, 0, O_DIR},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *dir = NULL;
-    optind = 1;
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'd': dir = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return NS_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
+    const char *v[O_N] = {0};
+    int rc = s_opts(argc, argv, opts, usage, v);
+    if (rc >= 0)
+        return rc;
     char def[PATH_MAX];
     s_default_dir(def, sizeof def, 1);
     s_cluster_t cl;
-    if (s_cluster(&cl, dir ? dir : def))
+    if (s_cluster(&cl, v[O_DIR] ? v[O_DIR] : def))
         return NS_EXIT_ERROR;
     int stopped = 0;
     if (s_running(&cl)) {
@@ -492,19 +568,14 @@ static int s_down(int argc, char **argv)
         }
         stopped = 1;
     }
-    /* the conninfo file goes when it names this cluster */
+    /* the conninfo file goes when it names this cluster (the location file
+     * stays: the data is there, the next up starts it again) */
     char path[PATH_MAX], ci[4096], host[PATH_MAX + 8];
-    s_conninfo_path(path, sizeof path);
+    s_state_path("conninfo", path, sizeof path);
     snprintf(host, sizeof host, "host=%s ", cl.dir);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        size_t n = fread(ci, 1, sizeof ci - 1, f);
-        fclose(f);
-        ci[n] = '\0';
-        if (strstr(ci, host) && unlink(path)) {
-            fprintf(stderr, "nightshift: cannot remove '%s': %s\n", path, strerror(errno));
-            return NS_EXIT_ERROR;
-        }
+    if (!s_read_state("conninfo", ci, sizeof ci) && strstr(ci, host) && unlink(path)) {
+        fprintf(stderr, "nightshift: cannot remove '%s': %s\n", path, strerror(errno));
+        return NS_EXIT_ERROR;
     }
     printf("warehouse %s: %s\n", stopped ? "stopped" : "not running", cl.dir);
     return 0;
@@ -517,50 +588,43 @@ static int s_init(int argc, char **argv)
         "[--print]\n"
         "Creates what is missing of the schema (docs/WAREHOUSE.md) in the warehouse; never\n"
         "drops or changes data. --print writes the DDL to stdout instead.\n";
+    enum { O_WAREHOUSE, O_TARGET, O_PRINT, O_N };
     static const struct option opts[] = {
-        {"warehouse", required_argument, 0, 'w'},
-        {"target", required_argument, 0, 't'},
-        {"print", no_argument, 0, 'p'},
+        {"warehouse", required_argument, 0, O_WAREHOUSE},
+        {"target", required_argument, 0, O_TARGET},
+        {"print", no_argument, 0, O_PRINT},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *wh = NULL, *target = NULL;
-    int print = 0;
-    optind = 1;
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'w': wh = optarg; break;
-        case 't': target = optarg; break;
-        case 'p': print = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return NS_EXIT_USAGE;
-        }
-    }
+    const char *v[O_N] = {0};
+    int rc = s_opts(argc, argv, opts, usage, v);
+    if (rc >= 0)
+        return rc;
     ns_err_t err;
     ns_err_clear(&err);
     ns_wh_target_t t;
-    if (optind != argc || ns_wh_target(target, &t, &err)) {
-        if (err.msg[0])
-            fprintf(stderr, "nightshift: %s\n", err.msg);
+    if (ns_wh_target(v[O_TARGET], &t, &err)) {
+        fprintf(stderr, "nightshift: %s\n", err.msg);
         fputs(usage, stderr);
         return NS_EXIT_USAGE;
     }
-    if (print) {
-        fputs(ns_wh_schema_sql(t), stdout);
+    if (v[O_PRINT]) {
+        for (const char *const *f = ns_wh_schema_files(t); *f; f++)
+            fprintf(stdout, "%s-- ==== warehouse/%s\n\n%s", f == ns_wh_schema_files(t) ? "" : "\n",
+                    *f, ns_wh_sql(*f));
         return 0;
     }
     if (t == NS_WH_REDSHIFT)
         fprintf(stderr, "nightshift: note: the Redshift DDL is untested here (nightshift's "
                         "tests check its text and run its dim_date fill on PostgreSQL)\n");
-    PGconn *c = ns_wh_connect(wh, &err);
+    PGconn *c = ns_wh_connect(v[O_WAREHOUSE], &err);
     if (!c) {
         fprintf(stderr, "nightshift: %s\n", err.msg);
         return NS_EXIT_UNREACHABLE;
     }
     char desc[512];
     ns_wh_describe(c, desc, sizeof desc);
-    int rc = ns_wh_init(c, t, &err);
+    rc = ns_wh_init(c, t, &err);
     PQfinish(c);
     if (rc) {
         fprintf(stderr, "nightshift: %s: %s\n", desc, err.msg);
@@ -577,28 +641,19 @@ static int s_status(int argc, char **argv)
     static const char usage[] =
         "usage: nightshift warehouse status [--warehouse CONN]\n"
         "The warehouse connected to (no password), and its tables with row counts.\n";
+    enum { O_WAREHOUSE, O_N };
     static const struct option opts[] = {
-        {"warehouse", required_argument, 0, 'w'},
+        {"warehouse", required_argument, 0, O_WAREHOUSE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *wh = NULL;
-    optind = 1;
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'w': wh = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return NS_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
+    const char *v[O_N] = {0};
+    int rc = s_opts(argc, argv, opts, usage, v);
+    if (rc >= 0)
+        return rc;
     ns_err_t err;
     ns_err_clear(&err);
-    PGconn *c = ns_wh_connect(wh, &err);
+    PGconn *c = ns_wh_connect(v[O_WAREHOUSE], &err);
     if (!c) {
         fprintf(stderr, "nightshift: %s\n", err.msg);
         return NS_EXIT_UNREACHABLE;
@@ -622,7 +677,7 @@ static int s_status(int argc, char **argv)
         PQfinish(c);
         return NS_EXIT_FAILED;
     }
-    int rc = 0;
+    rc = 0;
     printf("%-28s %14s %11s\n", "table", "rows", "partitions");
     for (int i = 0; i < PQntuples(r); i++) {
         const char *name = PQgetvalue(r, i, 0), *kind = PQgetvalue(r, i, 1);
@@ -668,22 +723,7 @@ int ns_cmd_warehouse(int argc, char **argv)
 {
     static const char usage[] =
         "usage: nightshift warehouse up|down|init|status [options] (--help for each)\n";
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
-    if (!strcmp(argv[1], "up"))
-        return s_up(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "down"))
-        return s_down(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "init"))
-        return s_init(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "status"))
-        return s_status(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "--help")) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    fputs(usage, stderr);
-    return NS_EXIT_USAGE;
+    static const ns_cli_sub_t subs[] = {
+        {"up", s_up}, {"down", s_down}, {"init", s_init}, {"status", s_status}, {NULL, NULL}};
+    return ns_cli_subcommand(argc, argv, subs, usage);
 }

@@ -19,4 +19,8 @@ void ns_log(ns_log_level_t level, const char *fmt, ...) __attribute__((format(pr
 #define ns_info(...) ns_log(NS_LOG_INFO, __VA_ARGS__)
 #define ns_debug(...) ns_log(NS_LOG_DEBUG, __VA_ARGS__)
 
+/* In a forked child, before exec: stdout and stderr append to path (or go
+ * to /dev/null when path is NULL), stdin reads /dev/null. */
+void ns_child_stdio(const char *path);
+
 #endif

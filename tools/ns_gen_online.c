@@ -23,8 +23,10 @@
  * delimiter; retried events repeat a messageId; a visitor may come back
  * after 40 minutes or more (a new session); a converting session ends in
  * "Order Completed" carrying the id of the real order it made. Planted:
- * malformed events (cut short in newline-delimited files, timestamps that
- * are no time, no messageId), truncated gzip copies of complete files.
+ * malformed events (cut short in newline-delimited files, never right
+ * after ':', ',' or '[', so that read as concatenated JSON the cut event
+ * does not swallow the next line's; timestamps that are no time; no
+ * messageId), truncated gzip copies of complete files.
  *
  * Truncated files and re-sent files are always copies of a complete file
  * written too, so a job that keeps a truncated file's readable part and a
@@ -961,6 +963,11 @@ static int s_event_json(const ns_gen_t *g, int64_t day, const s_event_t *e, bool
     if (bad == 0) { /* cut short */
         size_t len = b->len - start;
         b->len = start + len * 2 / 3;
+        /* never right after ':', ',' or '[': there the next line's event
+         * would read as the cut value's nested member to a reader of
+         * concatenated JSON (a newline is whitespace), and be lost with it */
+        while (b->len > start + 1 && strchr(":,[", b->data[b->len - 1]))
+            b->len--;
         b->data[b->len] = '\0';
     }
     return concat ? 0 : ns_buf_append(b, "\n", 1);

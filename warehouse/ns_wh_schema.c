@@ -21,24 +21,28 @@ int ns_wh_target(const char *name, ns_wh_target_t *t, ns_err_t *err)
     return ns_errf(err, "unknown warehouse target '%s' (expected postgres or redshift)", name);
 }
 
-const char *ns_wh_schema_sql(ns_wh_target_t t)
+const char *const *ns_wh_schema_files(ns_wh_target_t t)
 {
-    return ns_wh_sql(t == NS_WH_REDSHIFT ? "redshift/schema.sql" : "postgres/schema.sql");
+    static const char *const pg[] = {"postgres/schema.sql", "views.sql", NULL};
+    static const char *const rs[] = {"redshift/schema.sql", "views.sql", NULL};
+    return t == NS_WH_REDSHIFT ? rs : pg;
 }
 
 int ns_wh_schema_tables(ns_wh_target_t t, char (*names)[64], int cap)
 {
     static const char key[] = "\nCREATE TABLE IF NOT EXISTS ";
-    const char *sql = ns_wh_schema_sql(t);
     int n = 0;
-    for (const char *p = sql ? strstr(sql, key) : NULL; p; p = strstr(p, key)) {
-        p += sizeof key - 1;
-        size_t len = 0;
-        while (p[len] == '_' || isalnum((unsigned char)p[len]))
-            len++;
-        if (n < cap)
-            snprintf(names[n], 64, "%.*s", (int)(len < 63 ? len : 63), p);
-        n++;
+    for (const char *const *f = ns_wh_schema_files(t); *f; f++) {
+        const char *sql = ns_wh_sql(*f);
+        for (const char *p = sql ? strstr(sql, key) : NULL; p; p = strstr(p, key)) {
+            p += sizeof key - 1;
+            size_t len = 0;
+            while (p[len] == '_' || isalnum((unsigned char)p[len]))
+                len++;
+            if (n < cap)
+                snprintf(names[n], 64, "%.*s", (int)(len < 63 ? len : 63), p);
+            n++;
+        }
     }
     return n;
 }
@@ -59,23 +63,26 @@ static int s_run(PGconn *c, const char *sql, const char *what, ns_err_t *err)
 
 int ns_wh_init(PGconn *c, ns_wh_target_t t, ns_err_t *err)
 {
-    const char *sql = ns_wh_schema_sql(t);
-    if (!sql)
-        return ns_errf(err, "the warehouse DDL is not compiled in (warehouse/%s/schema.sql)",
-                       t == NS_WH_REDSHIFT ? "redshift" : "postgres");
-    const char *file = t == NS_WH_REDSHIFT ? "redshift/schema.sql" : "postgres/schema.sql";
+    const char *const *files = ns_wh_schema_files(t);
+    for (const char *const *f = files; *f; f++)
+        if (!ns_wh_sql(*f))
+            return ns_errf(err, "the warehouse DDL is not compiled in (warehouse/%s)", *f);
     if (ns_wh_exec(c, "BEGIN", err))
         return ns_err_prefix(err, "warehouse init");
-    char lock[128];
-    snprintf(lock, sizeof lock,
-             "SET LOCAL client_min_messages = warning; SELECT pg_advisory_xact_lock(%lld)",
-             (long long)NS_WH_SCHEMA_LOCK);
     /* Redshift has neither advisory locks nor "already exists" notices to quiet */
+    if (t == NS_WH_POSTGRES) {
+        char lock[128];
+        snprintf(lock, sizeof lock,
+                 "SET LOCAL client_min_messages = warning; SELECT pg_advisory_xact_lock(%lld)",
+                 (long long)NS_WH_SCHEMA_LOCK);
+        if (s_run(c, lock, "warehouse init failed", err))
+            return -1;
+    }
     char what[96];
-    snprintf(what, sizeof what, "warehouse init (warehouse/%s) failed", file);
-    if ((t == NS_WH_POSTGRES && s_run(c, lock, what, err)) || s_run(c, sql, what, err) ||
-        s_run(c, "COMMIT", what, err))
-        return -1;
-    return 0;
-    return 0;
+    for (const char *const *f = files; *f; f++) {
+        snprintf(what, sizeof what, "warehouse init (warehouse/%s) failed", *f);
+        if (s_run(c, ns_wh_sql(*f), what, err))
+            return -1;
+    }
+    return s_run(c, "COMMIT", "warehouse init failed", err);
 }

@@ -1,7 +1,8 @@
 /*
- * ns_wh_schema: the warehouse's DDL (warehouse/postgres/schema.sql and its
- * Redshift variant warehouse/redshift/schema.sql, both compiled in) and
- * applying it: `nightshift warehouse init` and every `warehouse up`.
+ * ns_wh_schema: the warehouse's DDL (warehouse/postgres/schema.sql or its
+ * Redshift variant warehouse/redshift/schema.sql, then warehouse/views.sql,
+ * the views both share; all compiled in) and applying it: `nightshift
+ * warehouse init` and every `warehouse up`.
  *
  * The DDL is idempotent (CREATE TABLE IF NOT EXISTS, CREATE OR REPLACE
  * VIEW, dim_date filled with the days it lacks), so it can be applied on
@@ -25,15 +26,18 @@ typedef enum { NS_WH_POSTGRES = 0, NS_WH_REDSHIFT = 1 } ns_wh_target_t;
 /* "postgres" (also "pg", "citus") or "redshift"; 0, or -1 with err set. */
 int ns_wh_target(const char *name, ns_wh_target_t *t, ns_err_t *err);
 
-/* The target's DDL text (never NULL in a correct build). */
-const char *ns_wh_schema_sql(ns_wh_target_t t);
+/* The target's DDL files, in the order they are applied (and printed by
+ * `warehouse init --print`), NULL-terminated: paths under warehouse/, whose
+ * text ns_wh_sql gives: the target's schema.sql, then views.sql. */
+const char *const *ns_wh_schema_files(ns_wh_target_t t);
 
 /* The tables the DDL creates, in file order: up to cap names (each fits 64
  * bytes) into names; returns how many there are (may exceed cap). */
 int ns_wh_schema_tables(ns_wh_target_t t, char (*names)[64], int cap);
 
-/* Applies the target's DDL over c, in one transaction; 0, or -1 with err
- * set to the server's message (nothing is changed then). */
+/* Applies the target's DDL files over c, in one transaction; 0, or -1 with
+ * err set to the server's message, naming the file (nothing is changed
+ * then). */
 int ns_wh_init(PGconn *c, ns_wh_target_t t, ns_err_t *err);
 
 #endif

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # nightshift warehouse up|down|init|status (docs/WAREHOUSE.md, "Setting up
 # the warehouse"):
-#   - up starts a private PostgreSQL cluster in $NIGHTSHIFT_HOME, creates
-#     database nightshift with the schema, writes and prints its conninfo;
-#     up again (already running) applies the schema again and keeps data;
+#   - up starts a private PostgreSQL cluster in $NIGHTSHIFT_HOME (wal_level
+#     minimal, no WAL senders), creates database nightshift with the schema,
+#     writes and prints its conninfo; up again (already running) applies
+#     the schema again and keeps data;
+#   - as root with $NIGHTSHIFT_HOME where the postgres user cannot reach it
+#     (under a 0700 directory): up places the cluster under
+#     /var/lib/nightshift, says so and remembers it; down, status and up
+#     again find it; an explicit --dir there is an error (not root: skipped);
 #   - init is idempotent: rows loaded between two inits survive; a failing
 #     init (the Redshift DDL on PostgreSQL) says why and changes nothing;
 #   - status lists the tables with row counts and partitions;
@@ -14,7 +19,13 @@
 command -v psql >/dev/null || fail "needs psql (Debian package postgresql-client-15)"
 # as root the server runs as the postgres user, which must reach $T
 chmod 755 "$T"
-trap 'rc=$?; "$NS_BIN" warehouse down >/dev/null 2>&1 || true; (exit $rc); cleanup' EXIT
+# the root case's cluster lives outside $T: stopped and removed here
+H2=$T/private/home
+ALT=
+trap 'rc=$?; "$NS_BIN" warehouse down >/dev/null 2>&1 || true
+  if [ -n "$ALT" ]; then
+    NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse down >/dev/null 2>&1 || true; rm -rf "$ALT"
+  fi; (exit $rc); cleanup' EXIT
 
 WPORT=$(( 55500 + RANDOM % 400 ))
 while (exec 3<>/dev/tcp/127.0.0.1/$WPORT) 2>/dev/null; do WPORT=$(( WPORT + 1 )); done
@@ -31,6 +42,9 @@ CI=$(cat "$T/up1.txt")
 [ "$(cat "$CI_FILE")" = "$CI" ] || fail "conninfo file: $(cat "$CI_FILE")"
 [ "$(q "$CI" "SELECT count(*) FROM dim_date")" = 5844 ] || fail "dim_date not filled"
 [ "$(q "$CI" "SELECT count(*) FROM pg_partitioned_table")" = 14 ] || fail "partitioned tables"
+# no replicas: the loader's COPY into a table created in its transaction skips the WAL
+[ "$(q "$CI" "SHOW wal_level")" = minimal ] || fail "wal_level $(q "$CI" "SHOW wal_level")"
+[ "$(q "$CI" "SHOW max_wal_senders")" = 0 ] || fail "max_wal_senders"
 
 note "status: every table, with rows and partitions (no --warehouse: the conninfo file)"
 "$NS_BIN" warehouse status > "$T/st1.txt" || fail "status: $(cat "$T/st1.txt")"
@@ -109,6 +123,52 @@ grep -q "PARTITION BY LIST (load_part);" "$T/pg.sql" || fail "print postgres: no
 "$NS_BIN" warehouse init --print --target redshift > "$T/rs.sql" || fail "print redshift"
 grep -q "^DISTSTYLE KEY DISTKEY (store_key)$" "$T/rs.sql" && ! grep -q "PARTITION BY" "$T/rs.sql" ||
   fail "print redshift: not the Redshift DDL"
+for f in pg rs; do # the views (views.sql, one text for both) follow the tables
+  grep -A3 "^CREATE OR REPLACE VIEW" "$T/$f.sql" > "$T/$f-views.sql"
+  [ "$(grep -c "^CREATE OR REPLACE VIEW" "$T/$f-views.sql")" = 4 ] || fail "print $f: views"
+  [ "$(grep -n "^CREATE OR REPLACE VIEW fact_sales" "$T/$f.sql" | cut -d: -f1)" -gt \
+    "$(grep -n "^CREATE TABLE IF NOT EXISTS dim_date" "$T/$f.sql" | cut -d: -f1)" ] ||
+    fail "print $f: the views before the tables"
+done
+cmp -s "$T/pg-views.sql" "$T/rs-views.sql" || fail "print: the views differ between targets"
+
+if [ "$(id -u)" = 0 ]; then
+  note "root, NIGHTSHIFT_HOME under a 0700 directory: the cluster goes under /var/lib/nightshift"
+  mkdir -m 700 "$T/private"
+  W2=$(( WPORT + 2 ))
+  while (exec 3<>/dev/tcp/127.0.0.1/$W2) 2>/dev/null; do W2=$(( W2 + 1 )); done
+  NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse up --port "$W2" > "$T/alt-up.txt" 2> "$T/alt-up.err" ||
+    fail "up as root in a closed home: $(cat "$T/alt-up.err")"
+  ALT=$(cat "$H2/warehouse/location" 2>/dev/null) || fail "no location file: $(cat "$T/alt-up.err")"
+  case "$ALT" in /var/lib/nightshift/warehouse-*) ;; *) fail "location '$ALT'" ;; esac
+  ACI="host=$ALT port=$W2 user=postgres dbname=nightshift"
+  [ "$(cat "$T/alt-up.txt")" = "$ACI" ] || fail "up printed '$(cat "$T/alt-up.txt")'"
+  grep -q "cannot reach '$H2/warehouse/pg'; the warehouse is in '$ALT'" "$T/alt-up.err" ||
+    fail "up did not say where: $(cat "$T/alt-up.err")"
+  [ "$(stat -c %U:%a "$ALT")" = postgres:700 ] || fail "$ALT: $(stat -c %U:%a "$ALT")"
+  [ ! -e "$H2/warehouse/pg" ] || fail "the unreachable directory was left"
+  NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse status > "$T/alt-st.txt" || fail "status: $(cat "$T/alt-st.txt")"
+  grep -q "^warehouse: host=$ALT port=$W2 dbname=nightshift user=postgres$" "$T/alt-st.txt" ||
+    fail "status: $(head -1 "$T/alt-st.txt")"
+  q "$ACI" "CREATE TABLE fx_rate_p1 (LIKE fx_rate); INSERT INTO fx_rate_p1 VALUES ('CAD',
+    '2026-11-24', 0.712345, 1); ALTER TABLE fx_rate ATTACH PARTITION fx_rate_p1 FOR VALUES IN (1);"
+  NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse down > "$T/alt-down.txt" || fail "down"
+  grep -q "^warehouse stopped: $ALT$" "$T/alt-down.txt" || fail "down: $(cat "$T/alt-down.txt")"
+  [ ! -e "$H2/warehouse/conninfo" ] && [ -e "$H2/warehouse/location" ] ||
+    fail "down: conninfo left or location removed"
+  NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse up --port "$W2" > "$T/alt-up2.txt" 2> "$T/alt-up2.err" ||
+    fail "up again: $(cat "$T/alt-up2.err")"
+  [ "$(cat "$T/alt-up2.txt")" = "$ACI" ] || fail "up again printed '$(cat "$T/alt-up2.txt")'"
+  [ "$(q "$ACI" "SELECT usd_per_unit FROM fx_rate")" = 0.712345 ] || fail "rows lost by down/up"
+  NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse down > /dev/null || fail "down 2"
+  rc=0
+  NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse up --port "$W2" --dir "$T/private/pg" > /dev/null \
+    2> "$T/alt-dir.err" || rc=$?
+  [ $rc = 5 ] && grep -q "the postgres user cannot reach '$T/private/pg'" "$T/alt-dir.err" ||
+    fail "an explicit --dir out of reach: exit $rc, $(cat "$T/alt-dir.err")"
+else
+  note "not root: the postgres-user-cannot-reach-the-home case is skipped (it needs root)"
+fi
 
 if [ -n "${NS_TEST_PG:-}" ]; then
   note "an existing PostgreSQL (NS_TEST_PG): init, rows, init again, status"

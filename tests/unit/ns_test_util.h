@@ -140,20 +140,28 @@ static inline ns_writer_t *ns_test_mem_writer(ns_test_sink_t *sink)
 
 /* ---- test data ---- */
 
-/* The bytes of tests/data/<dir>/<name> in the source tree (malloc'd,
- * NUL-terminated, at most 64 KiB): the tree is found from this file's
- * path, else from $NS_SRC, else it is the working directory. */
-static inline char *ns_test_load(const char *dir, const char *name, size_t *len)
+/* The source tree, ending with '/', into out: found from this file's path
+ * (.../tests/unit/ns_test_util.h), else $NS_SRC, else the working
+ * directory ("./"). */
+static inline void ns_test_srcdir(char *out, size_t cap)
 {
     const char *f = __FILE__, *tail = "tests/unit/ns_test_util.h";
     size_t n = strlen(f), t = strlen(tail);
-    char path[1200];
-    if (n >= t && strcmp(f + n - t, tail) == 0)
-        snprintf(path, sizeof path, "%.*stests/data/%s/%s", (int)(n - t), f, dir, name);
-    else if (getenv("NS_SRC"))
-        snprintf(path, sizeof path, "%s/tests/data/%s/%s", getenv("NS_SRC"), dir, name);
+    if (n > t && strcmp(f + n - t, tail) == 0)
+        snprintf(out, cap, "%.*s", (int)(n - t), f);
+    else if (getenv("NS_SRC") && *getenv("NS_SRC"))
+        snprintf(out, cap, "%s/", getenv("NS_SRC"));
     else
-        snprintf(path, sizeof path, "./tests/data/%s/%s", dir, name);
+        snprintf(out, cap, "./");
+}
+
+/* The bytes of tests/data/<dir>/<name> in the source tree (ns_test_srcdir;
+ * malloc'd, NUL-terminated, at most 64 KiB). */
+static inline char *ns_test_load(const char *dir, const char *name, size_t *len)
+{
+    char src[1024], path[1200];
+    ns_test_srcdir(src, sizeof src);
+    snprintf(path, sizeof path, "%stests/data/%s/%s", src, dir, name);
     FILE *fp = fopen(path, "rb");
     cr_assert(fp, "cannot open '%s'", path);
     size_t cap = 1 << 16;

@@ -12,6 +12,7 @@
 #include "ns_catalog.h"
 #include "ns_job.h"
 #include "ns_store.h"
+#include "ns_test_util.h"
 
 #include <criterion/criterion.h>
 #include <ftw.h>
@@ -45,17 +46,13 @@ static void s_teardown(void)
 
 TestSuite(catalog, .init = s_setup, .fini = s_teardown);
 
-/* The source tree, from this file's path (.../tests/unit/test_catalog.c). */
+/* tests/data/catalog/<sub>/ of the source tree (ns_test_srcdir), a file:// URI. */
 static void s_data(char *out, size_t cap, const char *sub)
 {
-    const char *f = __FILE__, *tail = "tests/unit/test_catalog.c";
-    size_t n = strlen(f), t = strlen(tail);
-    if (n >= t && !strcmp(f + n - t, tail) && f[0] == '/')
-        snprintf(out, cap, "file://%.*stests/data/catalog/%s/", (int)(n - t), f, sub);
-    else if (getenv("NS_SRC"))
-        snprintf(out, cap, "file://%s/tests/data/catalog/%s/", getenv("NS_SRC"), sub);
-    else
-        cr_assert_fail("cannot find the source tree (set NS_SRC)");
+    char src[1024];
+    ns_test_srcdir(src, sizeof src);
+    cr_assert(src[0] == '/', "cannot find the source tree as an absolute path (set NS_SRC)");
+    snprintf(out, cap, "file://%stests/data/catalog/%s/", src, sub);
 }
 
 #define JOB_TEXT(table, outuri, extra_col)                                                         \

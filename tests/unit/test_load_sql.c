@@ -5,6 +5,7 @@
  * tested end to end by tests/integration/test_load.sh.
  */
 #include "ns_load.h"
+#include "ns_test_util.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -12,22 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* The source tree, from this file's path (.../tests/unit/test_load_sql.c). */
-static void s_srcdir(char *out, size_t cap)
-{
-    const char *f = __FILE__;
-    const char *tail = "tests/unit/test_load_sql.c";
-    size_t n = strlen(f), t = strlen(tail);
-    if (n >= t && strcmp(f + n - t, tail) == 0)
-        snprintf(out, cap, "%.*s", (int)(n - t), f);
-    else if (getenv("NS_SRC"))
-        snprintf(out, cap, "%s/", getenv("NS_SRC"));
-    else
-        snprintf(out, cap, "./");
-    if (out[0] == '\0')
-        snprintf(out, cap, "./");
-}
 
 static char *s_read(const char *path)
 {
@@ -56,7 +41,7 @@ static void s_write(const char *path, const char *text)
 static void s_run_dir(char *dir, size_t cap, const char *from, const char *to)
 {
     char src[4096], p[4300];
-    s_srcdir(src, sizeof src);
+    ns_test_srcdir(src, sizeof src);
     snprintf(dir, cap, "/tmp/ns-load-sql.XXXXXX");
     cr_assert(mkdtemp(dir));
     snprintf(p, sizeof p, "%stests/data/load/manifest", src);
@@ -112,7 +97,7 @@ static void s_golden(ns_load_run_t *r, const char *golden)
     cr_assert_eq(ns_load_redshift_sql(r, "arn:aws:iam::123456789012:role/nightshift-load", &b, &err),
                  0, "%s", err.msg);
     char src[4096], p[4300];
-    s_srcdir(src, sizeof src);
+    ns_test_srcdir(src, sizeof src);
     snprintf(p, sizeof p, "%stests/data/redshift/%s", src, golden);
     char *want = s_read(p);
     cr_expect_str_eq(b.data, want, "Redshift SQL differs from %s:\n%s", golden, b.data);

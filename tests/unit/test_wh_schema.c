@@ -1,7 +1,8 @@
 /*
  * test_wh_schema: the warehouse DDL (warehouse/postgres/schema.sql and
- * warehouse/redshift/schema.sql, as compiled into the binary) against the
- * jobs that fill it and against each other:
+ * warehouse/redshift/schema.sql, each followed by warehouse/views.sql, as
+ * compiled into the binary) against the jobs that fill it and against each
+ * other:
  *   - every job of jobs/ (every .yaml) has its output.table, with exactly its load
  *     files' columns in order and their types, plus load_part last, as a
  *     table partitioned by LIST (load_part) with no partition, on a real
@@ -13,13 +14,17 @@
  *   - golden text: every PostgreSQL table is in the Redshift DDL with the
  *     same columns in the same order (load_part aside), each with ENCODE,
  *     DISTSTYLE and COMPOUND SORTKEY, DISTKEY and SORTKEY following the
- *     jobs' distribution and sort keys, and the views are the same text.
+ *     jobs' distribution and sort keys; a table made LIKE another has its
+ *     columns; the four Redshift sales tables, written out (LIKE would
+ *     copy sales_retail's keys), have the same columns, types and ENCODE;
+ *   - the views are in views.sql only, applied for both targets.
  * The database tests need a PostgreSQL server: set NS_TEST_PG to a libpq
  * conninfo (deploy/pg start prints one; deploy/test sets it). They create
  * and drop a database of their own.
  */
 #include "ns_job.h"
 #include "ns_plugin.h"
+#include "ns_test_util.h"
 #include "ns_wh.h"
 #include "ns_wh_schema.h"
 
@@ -41,12 +46,22 @@ typedef struct {
     char cols[S_MAXCOL][64];
     char types[S_MAXCOL][64];
     int encoded[S_MAXCOL]; /* the column has ENCODE */
+    char enc[S_MAXCOL][16];  /* its encoding (AZ64, ZSTD, ...) */
     int ncol;
     char attrs[512];       /* what follows the column list up to ';' */
 } s_table_t;
 
+static const s_table_t *s_find(const s_table_t *t, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(t[i].name, name))
+            return &t[i];
+    return NULL;
+}
+
 /* Parses every "CREATE TABLE IF NOT EXISTS" of sql: one column per line,
- * "name TYPE ...", until a line starting with ")" or "PRIMARY KEY". */
+ * "name TYPE ...", until a line starting with ")" or "PRIMARY KEY"; or
+ * "(LIKE parent ...)", parent a table before it, whose columns it gets. */
 static int s_parse_tables(const char *sql, s_table_t *t, int cap)
 {
     static const char key[] = "\nCREATE TABLE IF NOT EXISTS ";
@@ -57,8 +72,22 @@ static int s_parse_tables(const char *sql, s_table_t *t, int cap)
         memset(tb, 0, sizeof *tb);
         p += sizeof key - 1;
         sscanf(p, "%63[a-z_0-9]", tb->name);
-        p = strchr(p, '\n') + 1;
-        while (*p) {
+        p += strlen(tb->name);
+        char parent[64];
+        if (sscanf(p, " (LIKE %63[a-z_0-9]", parent) == 1) {
+            const s_table_t *pt = s_find(t, n - 1, parent);
+            cr_assert(pt, "%s: LIKE %s, a table not before it", tb->name, parent);
+            char name[64];
+            memcpy(name, tb->name, sizeof name);
+            *tb = *pt;
+            memcpy(tb->name, name, sizeof name);
+            p = strchr(p, ')');
+            cr_assert(p, "%s: no end of LIKE %s", tb->name, parent);
+            memset(tb->attrs, 0, sizeof tb->attrs);
+        } else {
+            p = strchr(p, '\n') + 1;
+        }
+        while (*p && *p != ')') {
             const char *e = strchr(p, '\n');
             cr_assert(e, "%s: no end of the column list", tb->name);
             char line[512];
@@ -79,7 +108,10 @@ static int s_parse_tables(const char *sql, s_table_t *t, int cap)
             size_t tl = strlen(tb->types[c]);
             if (tl && tb->types[c][tl - 1] == ',')
                 tb->types[c][tl - 1] = '\0';
-            tb->encoded[c] = strstr(l, " ENCODE ") != NULL;
+            const char *en = strstr(l, " ENCODE ");
+            tb->encoded[c] = en != NULL;
+            if (en)
+                sscanf(en + 8, "%15[A-Z0-9]", tb->enc[c]);
         }
         while (*p == ' ' || *p == ')' || *p == '\n')
             p++;
@@ -88,14 +120,6 @@ static int s_parse_tables(const char *sql, s_table_t *t, int cap)
         snprintf(tb->attrs, sizeof tb->attrs, "%.*s", (int)(semi - p), p);
     }
     return n;
-}
-
-static const s_table_t *s_find(const s_table_t *t, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(t[i].name, name))
-            return &t[i];
-    return NULL;
 }
 
 static int s_col(const s_table_t *t, const char *name)
@@ -127,6 +151,25 @@ static int s_attr_list(const char *attrs, const char *word, char out[][64], int 
     return n;
 }
 
+/* The DDL of target t as ns_wh_init applies it: its files, in order, as
+ * one text (kept for the test's process). */
+static const char *s_ddl(ns_wh_target_t t)
+{
+    static char *ddl[2];
+    if (ddl[t])
+        return ddl[t];
+    size_t len = 0;
+    for (const char *const *f = ns_wh_schema_files(t); *f; f++) {
+        cr_assert(ns_wh_sql(*f), "warehouse/%s is not compiled in", *f);
+        len += strlen(ns_wh_sql(*f));
+    }
+    ddl[t] = calloc(1, len + 1);
+    cr_assert(ddl[t]);
+    for (const char *const *f = ns_wh_schema_files(t); *f; f++)
+        strcat(ddl[t], ns_wh_sql(*f));
+    return ddl[t];
+}
+
 /* Every "CREATE OR REPLACE VIEW" statement of sql (up to its ';'), in order. */
 static int s_views(const char *sql, char **out, int cap)
 {
@@ -153,26 +196,11 @@ typedef struct {
     char sort[S_MAXCOL][64];
 } s_jobcols_t;
 
-static void s_srcdir(char *out, size_t cap)
-{
-    const char *f = __FILE__;
-    const char *tail = "tests/unit/test_wh_schema.c";
-    size_t n = strlen(f), t = strlen(tail);
-    if (n >= t && strcmp(f + n - t, tail) == 0)
-        snprintf(out, cap, "%.*s", (int)(n - t), f);
-    else if (getenv("NS_SRC"))
-        snprintf(out, cap, "%s/", getenv("NS_SRC"));
-    else
-        snprintf(out, cap, "./");
-    if (out[0] == '\0')
-        snprintf(out, cap, "./");
-}
-
 /* Every job file with an output table: its load files' columns and keys. */
 static int s_jobs(s_jobcols_t *jobs, int cap)
 {
     char dir[1024], pat[1100];
-    s_srcdir(dir, sizeof dir);
+    ns_test_srcdir(dir, sizeof dir);
     snprintf(pat, sizeof pat, "%sjobs/*.yaml", dir);
     glob_t g;
     cr_assert_eq(glob(pat, 0, NULL, &g), 0, "no job files at '%s'", pat);
@@ -433,7 +461,7 @@ Test(wh_schema, redshift_dim_date_fill_equals_postgres)
 {
     PGconn *c = s_fresh_db();
     s_init(c, NS_WH_POSTGRES);
-    const char *rs = ns_wh_schema_sql(NS_WH_REDSHIFT);
+    const char *rs = s_ddl(NS_WH_REDSHIFT);
     const char *p = strstr(rs, "\nINSERT INTO dim_date");
     cr_assert(p, "no dim_date INSERT in redshift/schema.sql");
     const char *e = strchr(p, ';');
@@ -456,9 +484,8 @@ Test(wh_schema, redshift_dim_date_fill_equals_postgres)
 Test(wh_schema, redshift_has_every_table_with_keys)
 {
     static s_table_t pg[S_MAXTAB], rs[S_MAXTAB];
-    const char *pgsql = ns_wh_schema_sql(NS_WH_POSTGRES);
-    const char *rssql = ns_wh_schema_sql(NS_WH_REDSHIFT);
-    cr_assert(pgsql && rssql, "the DDL is not compiled in");
+    const char *pgsql = s_ddl(NS_WH_POSTGRES);
+    const char *rssql = s_ddl(NS_WH_REDSHIFT);
     int npg = s_parse_tables(pgsql, pg, S_MAXTAB);
     int nrs = s_parse_tables(rssql, rs, S_MAXTAB);
     cr_assert_geq(npg, 15);
@@ -510,7 +537,7 @@ Test(wh_schema, redshift_keys_follow_the_jobs)
     static s_jobcols_t jobs[S_MAXTAB];
     static s_table_t rs[S_MAXTAB];
     int nj = s_jobs(jobs, S_MAXTAB);
-    int nrs = s_parse_tables(ns_wh_schema_sql(NS_WH_REDSHIFT), rs, S_MAXTAB);
+    int nrs = s_parse_tables(s_ddl(NS_WH_REDSHIFT), rs, S_MAXTAB);
     for (int i = 0; i < nj; i++) {
         const s_jobcols_t *jc = &jobs[i];
         const s_table_t *r = s_find(rs, nrs, jc->table);
@@ -546,17 +573,67 @@ Test(wh_schema, redshift_keys_follow_the_jobs)
     }
 }
 
-Test(wh_schema, views_are_the_same_text)
+/* The four sales tables have one set of columns: in PostgreSQL the other
+ * three are made LIKE sales_retail; in Redshift they are written out (a
+ * LIKE table would take sales_retail's DISTKEY and SORTKEY), so the test
+ * keeps them the same: names, types and encodings. */
+Test(wh_schema, sales_tables_share_their_columns)
 {
-    char *pv[16], *rv[16];
-    int np = s_views(ns_wh_schema_sql(NS_WH_POSTGRES), pv, 16);
-    int nr = s_views(ns_wh_schema_sql(NS_WH_REDSHIFT), rv, 16);
-    cr_assert_eq(np, 4, "fact_sales, dim_channel, dim_region, dim_campaign");
-    cr_assert_eq(nr, np);
-    for (int i = 0; i < np; i++) {
-        cr_assert_str_eq(rv[i], pv[i]);
-        free(pv[i]);
-        free(rv[i]);
+    static const char *const sales[] = {"sales_retail", "sales_department", "sales_discount",
+                                        "sales_online"};
+    static s_table_t pg[S_MAXTAB], rs[S_MAXTAB];
+    int npg = s_parse_tables(s_ddl(NS_WH_POSTGRES), pg, S_MAXTAB);
+    int nrs = s_parse_tables(s_ddl(NS_WH_REDSHIFT), rs, S_MAXTAB);
+    const s_table_t *r0 = s_find(rs, nrs, sales[0]);
+    cr_assert(r0 && s_find(pg, npg, sales[0]));
+    for (int i = 1; i < 4; i++) {
+        char like[128];
+        snprintf(like, sizeof like, "\nCREATE TABLE IF NOT EXISTS %s (LIKE sales_retail ",
+                 sales[i]);
+        cr_assert(strstr(s_ddl(NS_WH_POSTGRES), like), "postgres: %s is not LIKE sales_retail",
+                  sales[i]);
+        const s_table_t *r = s_find(rs, nrs, sales[i]);
+        cr_assert(r, "redshift has no %s", sales[i]);
+        cr_assert_eq(r->ncol, r0->ncol, "redshift %s: %d columns, sales_retail %d", sales[i],
+                     r->ncol, r0->ncol);
+        for (int k = 0; k < r0->ncol; k++) {
+            cr_assert_str_eq(r->cols[k], r0->cols[k], "redshift %s column %d", sales[i], k + 1);
+            cr_assert_str_eq(r->types[k], r0->types[k], "redshift %s.%s", sales[i], r->cols[k]);
+            cr_assert_str_eq(r->enc[k], r0->enc[k], "redshift %s.%s ENCODE", sales[i],
+                             r->cols[k]);
+        }
+    }
+}
+
+/* The views are written once, views.sql, applied after either target's
+ * schema.sql (and so in the SQL both servers speak): neither schema file
+ * has one, views.sql has nothing else. */
+Test(wh_schema, views_are_one_file_for_both_targets)
+{
+    static const char *const want[] = {"fact_sales", "dim_channel", "dim_region",
+                                       "dim_campaign"};
+    const char *const *pf = ns_wh_schema_files(NS_WH_POSTGRES);
+    const char *const *rf = ns_wh_schema_files(NS_WH_REDSHIFT);
+    cr_assert_str_eq(pf[0], "postgres/schema.sql");
+    cr_assert_str_eq(rf[0], "redshift/schema.sql");
+    cr_assert(pf[1] && rf[1]);
+    cr_assert_str_eq(pf[1], "views.sql");
+    cr_assert_str_eq(rf[1], "views.sql");
+    cr_assert_null(pf[2]);
+    cr_assert_null(rf[2]);
+    cr_assert_null(strstr(ns_wh_sql(pf[0]), " VIEW "), "a view in %s", pf[0]);
+    cr_assert_null(strstr(ns_wh_sql(rf[0]), " VIEW "), "a view in %s", rf[0]);
+    const char *views = ns_wh_sql("views.sql");
+    cr_assert_null(strstr(views, "CREATE TABLE"));
+    cr_assert_null(strstr(views, "INSERT"));
+    char *v[16];
+    int n = s_views(views, v, 16);
+    cr_assert_eq(n, 4, "views.sql: %d views", n);
+    for (int i = 0; i < n; i++) {
+        char head[96];
+        snprintf(head, sizeof head, "CREATE OR REPLACE VIEW %s AS\n", want[i]);
+        cr_assert(!strncmp(v[i], head, strlen(head)), "view %d is not %s", i + 1, want[i]);
+        free(v[i]);
     }
 }
 

@@ -6,69 +6,117 @@
 -- Own stores' sales per square foot by mall type, staff and manager
 -- tenure, endcap fixtures, circular program and in-store displays.
 --
--- Method (own stores, dim_store attributes, sales_retail): a store's
--- level is ln(its mean daily units); its size is taken out by regressing
--- the level on ln(square_feet) (bigger stores sell more, not in
--- proportion); what is left is compared by mall type (the mean by type,
--- against strip), then, with the mall type taken out, regressed on staff
--- and on manager tenure in years (one after the other), and the rest
--- compared by fixtures. Sequential, not a joint fit: with few stores an
--- attribute that happens to go with another borrows some of its effect.
+-- Method (own stores, dim_store attributes, sales_retail): one joint
+-- least-squares fit across the stores of ln(the store's mean daily units)
+-- on the mall type (enclosed, street, outlet against strip), staff and
+-- manager tenure in years, endcaps / circular / displays (yes or no: the
+-- promotions they bring, question 3), size (ln square feet and its square:
+-- bigger stores sell more, not in proportion), and, as controls, the
+-- store's region (region means taken out: the weather of question 5) and
+-- ln(its state's unemployment rate) for US stores (the months of the
+-- period and the three before it, as question 5). The channel is one
+-- (own stores), and the day's promotions, weekday and season are the same
+-- for every store: they cancel in the means. Joint, so an attribute that
+-- happens to go with another (outlets with short tenures, say) does not
+-- borrow its effect; solved in SQL by Gauss-Jordan elimination on the
+-- normal equations. An attribute that no store or every store has (or
+-- that the others explain) is left out of the fit: its effect is empty.
 --
 -- Columns: attribute (mall: TYPE; staff tenure +1 year; manager tenure +1
 -- year; endcaps / circular / displays: yes against no); stores (stores in
 -- the group, or all for a slope); usd_per_sqft_year (net USD per square
 -- foot, annualized from the days in the data; empty for a slope); effect
--- (the factor on units: 1.12 = 12% more than the reference, size and the
--- attributes before it taken out).
+-- (the factor on units: 1.12 = 12% more than the reference, all the other
+-- attributes and controls held equal; strip is the reference, 1).
 -- Recovers the planted store effect (docs/GENERATOR.md: mall strip 1.00,
 -- enclosed 1.12, street 0.94, outlet 0.86; +4% per year of staff tenure,
--- +2% per year of manager tenure). Endcaps, circulars and displays work
--- through promotions (question 3), not through traffic.
-WITH days AS (SELECT count(DISTINCT business_date) AS n FROM sales_retail),
-st AS (
-    SELECT s.store_id, s.mall_type, s.square_feet::float8 AS sqft,
-           s.staff_tenure_months / 12.0 AS staff_y, s.manager_tenure_months / 12.0 AS mgr_y,
-           s.endcaps > 0 AS endcaps, s.circular_program = 'Y' AS circular, s.in_store_displays > 0 AS displays,
+-- +2% per year of manager tenure). The fixtures' effects are their
+-- promotions' extra units over the whole store (question 3 measures the
+-- lift on the promoted categories).
+WITH RECURSIVE days AS (SELECT count(DISTINCT business_date) AS n, min(business_date) AS d0, max(business_date) AS d1
+              FROM sales_retail),
+fips(fips, state) AS (VALUES
+    ('01','AL'),('02','AK'),('04','AZ'),('05','AR'),('06','CA'),('08','CO'),('09','CT'),('10','DE'),
+    ('11','DC'),('12','FL'),('13','GA'),('15','HI'),('16','ID'),('17','IL'),('18','IN'),('19','IA'),
+    ('20','KS'),('21','KY'),('22','LA'),('23','ME'),('24','MD'),('25','MA'),('26','MI'),('27','MN'),
+    ('28','MS'),('29','MO'),('30','MT'),('31','NE'),('32','NV'),('33','NH'),('34','NJ'),('35','NM'),
+    ('36','NY'),('37','NC'),('38','ND'),('39','OH'),('40','OK'),('41','OR'),('42','PA'),('44','RI'),
+    ('45','SC'),('46','SD'),('47','TN'),('48','TX'),('49','UT'),('50','VT'),('51','VA'),('53','WA'),
+    ('54','WV'),('55','WI'),('56','WY'),('72','PR')),
+urate AS ( -- the state's mean rate over the period and the three months before it (as question 5)
+    SELECT f.state, avg(u.rate)::float8 AS rate
+    FROM unemployment_monthly u JOIN fips f ON f.fips = u.state_fips, days
+    WHERE make_date(u.year::int, substr(u.period, 2)::int, 1)
+          BETWEEN date_trunc('month', days.d0) - interval '3 months' AND days.d1
+    GROUP BY 1
+),
+st AS ( -- own stores: ln(mean daily units), the attributes as regressors
+    SELECT s.store_id, s.region, s.mall_type, s.endcaps > 0 AS endcaps, s.circular_program = 'Y' AS circular,
+           s.in_store_displays > 0 AS displays,
            ln(sum(f.units)::float8 / max(days.n)) AS y,
-           sum(f.net_usd)::float8 / s.square_feet / max(days.n) * 365 AS usd_sqft_year
-    FROM dim_store s JOIN sales_retail f ON f.store_key = s.store_id, days
+           sum(f.net_usd)::float8 / s.square_feet / max(days.n) * 365 AS usd_sqft_year,
+           ARRAY[(s.mall_type = 'enclosed')::int, (s.mall_type = 'street')::int, (s.mall_type = 'outlet')::int,
+                 s.staff_tenure_months / 12.0, s.manager_tenure_months / 12.0,
+                 (s.endcaps > 0)::int, (s.circular_program = 'Y')::int, (s.in_store_displays > 0)::int,
+                 ln(s.square_feet), ln(s.square_feet) ^ 2,
+                 coalesce(ln(max(ur.rate)), 0)]::float8[] AS x
+    FROM dim_store s JOIN sales_retail f ON f.store_key = s.store_id
+    LEFT JOIN urate ur ON ur.state = s.state AND s.country = 'US', days
     WHERE coalesce(s.partner, '') = ''
-    GROUP BY s.store_id, s.mall_type, s.square_feet, s.staff_tenure_months, s.manager_tenure_months,
+    GROUP BY s.store_id, s.region, s.mall_type, s.square_feet, s.staff_tenure_months, s.manager_tenure_months,
              s.endcaps, s.circular_program, s.in_store_displays
     HAVING sum(f.units) > 0
 ),
-size_fit AS (SELECT regr_slope(y, ln(sqft)) AS b, regr_intercept(y, ln(sqft)) AS a FROM st),
-e1 AS (SELECT st.*, y - (a + b * ln(sqft)) AS e FROM st, size_fit),
-mall AS (SELECT mall_type, avg(e) AS m, count(*) AS n, avg(usd_sqft_year) AS usd FROM e1 GROUP BY 1),
-e2 AS (SELECT e1.*, e - m.m AS e2 FROM e1 JOIN mall m USING (mall_type)),
-staff AS (SELECT regr_slope(e2, staff_y) AS b, avg(staff_y) AS x FROM e2),
-e3 AS (SELECT e2.*, e2 - staff.b * (staff_y - staff.x) AS e3 FROM e2, staff),
-mgr AS (SELECT regr_slope(e3, mgr_y) AS b, avg(mgr_y) AS x FROM e3),
-e4 AS (SELECT e3.*, e3 - mgr.b * (mgr_y - mgr.x) AS e4 FROM e3, mgr),
-strip AS (SELECT m FROM mall WHERE mall_type = 'strip'),
-flags AS (
-    SELECT 'endcaps: yes vs no' AS attribute, count(*) FILTER (WHERE endcaps) AS n,
-           avg(usd_sqft_year) FILTER (WHERE endcaps) AS usd,
-           exp(avg(e4) FILTER (WHERE endcaps) - avg(e4) FILTER (WHERE NOT endcaps)) AS effect, 7 AS o FROM e4
+-- region means out (the region's weather), then the joint fit
+dy AS (SELECT store_id, y - avg(y) OVER (PARTITION BY region) AS y FROM st),
+dx AS (
+    SELECT store_id, k::int AS k, v - avg(v) OVER (PARTITION BY region, k) AS v
+    FROM st, unnest(st.x) WITH ORDINALITY u(v, k)
+),
+nv AS (SELECT max(k) AS n, max(k) + 1 AS w FROM dx),
+ne AS ( -- the normal equations: row i holds sum(x_i x_j), j = 1..n, then sum(x_i y)
+    SELECT a.k AS i, b.k AS j, sum(a.v * b.v) AS s FROM dx a JOIN dx b USING (store_id) GROUP BY 1, 2
     UNION ALL
-    SELECT 'circular: yes vs no', count(*) FILTER (WHERE circular), avg(usd_sqft_year) FILTER (WHERE circular),
-           exp(avg(e4) FILTER (WHERE circular) - avg(e4) FILTER (WHERE NOT circular)), 8 FROM e4
+    SELECT a.k, max(nv.w), sum(a.v * dy.y) FROM dx a JOIN dy USING (store_id), nv GROUP BY 1
+),
+m0 AS (SELECT array_agg(s ORDER BY i, j) AS m FROM ne),
+gj(p, m) AS ( -- Gauss-Jordan, pivot p + 1 at each step; a pivot that is ~0 (an attribute no store or
+              -- every store has, or one the others explain) is skipped: that attribute is left out
+    SELECT 0, m FROM m0
     UNION ALL
-    SELECT 'displays: yes vs no', count(*) FILTER (WHERE displays), avg(usd_sqft_year) FILTER (WHERE displays),
-           exp(avg(e4) FILTER (WHERE displays) - avg(e4) FILTER (WHERE NOT displays)), 9 FROM e4
-)
-SELECT attribute, stores, round(usd::numeric, 2) AS usd_per_sqft_year, round(effect::numeric, 3) AS effect
-FROM (
-    SELECT 'mall: ' || mall_type AS attribute, n AS stores, usd,
-           exp(m - coalesce((SELECT m FROM strip), 0)) AS effect,
-           CASE mall_type WHEN 'strip' THEN 1 WHEN 'enclosed' THEN 2 WHEN 'street' THEN 3 ELSE 4 END AS o
-    FROM mall
+    SELECT gj.p + 1, (
+        SELECT array_agg(CASE
+                   WHEN abs(gj.m[gj.p * nv.w + gj.p + 1]) <= 1e-9 * abs(m0.m[gj.p * nv.w + gj.p + 1]) + 1e-300
+                        THEN gj.m[(r - 1) * nv.w + c]
+                   WHEN r = gj.p + 1 THEN gj.m[gj.p * nv.w + c] / gj.m[gj.p * nv.w + gj.p + 1]
+                   ELSE gj.m[(r - 1) * nv.w + c]
+                        - gj.m[(r - 1) * nv.w + gj.p + 1] * gj.m[gj.p * nv.w + c] / gj.m[gj.p * nv.w + gj.p + 1]
+                   END ORDER BY r, c)
+        FROM generate_series(1, nv.n) r, generate_series(1, nv.w) c)
+    FROM gj, nv, m0 WHERE gj.p < nv.n
+),
+coef AS (
+    SELECT i, CASE WHEN abs(gj.m[(i - 1) * nv.w + i] - 1) < 1e-6 THEN gj.m[(i - 1) * nv.w + nv.w] END AS b
+    FROM gj, nv, generate_series(1, nv.n) i WHERE gj.p = nv.n
+),
+grp AS ( -- the rows: stores and net USD per square foot of each group
+    SELECT 'mall: ' || mall_type AS attribute, count(*) AS stores, avg(usd_sqft_year) AS usd FROM st GROUP BY 1
     UNION ALL
-    SELECT 'staff tenure +1 year', (SELECT count(*) FROM e2), NULL, exp(b), 5 FROM staff
+    SELECT 'staff tenure +1 year', count(*), NULL FROM st
     UNION ALL
-    SELECT 'manager tenure +1 year', (SELECT count(*) FROM e3), NULL, exp(b), 6 FROM mgr
+    SELECT 'manager tenure +1 year', count(*), NULL FROM st
     UNION ALL
-    SELECT attribute, n, usd, effect, o FROM flags
-) x
-ORDER BY o, attribute;
+    SELECT 'endcaps: yes vs no', count(*) FILTER (WHERE endcaps), avg(usd_sqft_year) FILTER (WHERE endcaps) FROM st
+    UNION ALL
+    SELECT 'circular: yes vs no', count(*) FILTER (WHERE circular), avg(usd_sqft_year) FILTER (WHERE circular) FROM st
+    UNION ALL
+    SELECT 'displays: yes vs no', count(*) FILTER (WHERE displays), avg(usd_sqft_year) FILTER (WHERE displays) FROM st
+),
+labels(i, attribute, o) AS (VALUES
+    (0, 'mall: strip', 1), (1, 'mall: enclosed', 2), (2, 'mall: street', 3), (3, 'mall: outlet', 4),
+    (4, 'staff tenure +1 year', 5), (5, 'manager tenure +1 year', 6),
+    (6, 'endcaps: yes vs no', 7), (7, 'circular: yes vs no', 8), (8, 'displays: yes vs no', 9))
+SELECT l.attribute, g.stores, round(g.usd::numeric, 2) AS usd_per_sqft_year,
+       round(exp(CASE WHEN l.i = 0 THEN 0 ELSE c.b END)::numeric, 3) AS effect
+FROM labels l JOIN grp g USING (attribute) LEFT JOIN coef c USING (i)
+ORDER BY l.o;
