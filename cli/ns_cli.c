@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
@@ -30,6 +31,21 @@ const char *ns_cli_endpoint(const char *opt)
         return opt;
     const char *e = getenv("NIGHTSHIFT_COORDINATOR");
     return e && *e ? e : "tcp://127.0.0.1:7460";
+}
+
+int ns_cli_subcommand(int argc, char **argv, const ns_cli_sub_t *subs, const char *usage)
+{
+    if (argc >= 2) {
+        for (const ns_cli_sub_t *s = subs; s->name; s++)
+            if (!strcmp(argv[1], s->name))
+                return s->run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    }
+    fputs(usage, stderr);
+    return NS_EXIT_USAGE;
 }
 
 int ns_cli_request(const char *endpoint, ns_msgb_t *req, ns_msg_t *reply, int timeout_ms)
@@ -102,7 +118,7 @@ void ns_cli_json(FILE *f, const msgpack_object *o)
     case MSGPACK_OBJECT_POSITIVE_INTEGER: fprintf(f, "%llu", (unsigned long long)o->via.u64); break;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER: fprintf(f, "%lld", (long long)o->via.i64); break;
     case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: fprintf(f, "%.3f", o->via.f64); break;
+    case MSGPACK_OBJECT_FLOAT64: fprintf(f, "%.6f", o->via.f64); break;
     case MSGPACK_OBJECT_STR: s_json_str(f, o->via.str.ptr, o->via.str.size); break;
     case MSGPACK_OBJECT_ARRAY:
         fputc('[', f);
@@ -166,6 +182,39 @@ static void s_human(double b, char *out, size_t cap)
     snprintf(out, cap, "%.1f %s", b, u[i]);
 }
 
+static double s_f64(const msgpack_object *o, const char *key)
+{
+    const msgpack_object *v = ns_mp_get(o, key);
+    return v && v->type == MSGPACK_OBJECT_FLOAT64 ? v->via.f64 : 0;
+}
+
+/* Pool, deadline, projected finish, worker-hours and cost (docs/FLEETS.md). */
+static void s_print_fleet(FILE *f, const msgpack_object *job, const char *state)
+{
+    char pool[64] = "";
+    ns_mp_get_strz(job, "pool", pool, sizeof pool, NULL);
+    double dl = s_f64(job, "deadline"), pf = s_f64(job, "projected_finish");
+    double fin = s_f64(job, "finished");
+    fprintf(f, "pool       %s\n", pool);
+    if (dl > 0) {
+        time_t t = (time_t)dl;
+        struct tm tm;
+        char when[32];
+        localtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        fprintf(f, "deadline   %s", when);
+        if (!strcmp(state, "succeeded") && fin > 0)
+            fprintf(f, ", finished %.0fs %s it", fabs(dl - fin), fin <= dl ? "before" : "after");
+        else if (pf > 0)
+            fprintf(f, ", projected finish %.0fs %s it", fabs(dl - pf), pf <= dl ? "before" : "after");
+        fputc('\n', f);
+    }
+    const msgpack_object *h = ns_mp_get(job, "worker_hours"), *c = ns_mp_get(job, "cost");
+    if (h && c)
+        fprintf(f, "fleet      spot %.4f worker-hours (cost %.4f), on-demand %.4f (cost %.4f)\n",
+                s_f64(h, "spot"), s_f64(c, "spot"), s_f64(h, "on-demand"), s_f64(c, "on-demand"));
+}
+
 void ns_cli_print_job(FILE *f, const msgpack_object *job, bool progress_line)
 {
     char id[256] = "", state[32] = "", reason[1024] = "", manifest[2048] = "";
@@ -226,6 +275,7 @@ void ns_cli_print_job(FILE *f, const msgpack_object *job, bool progress_line)
         fprintf(f, "manifest   %s\n", manifest);
     if (eta >= 0)
         fprintf(f, "elapsed    %.0fs, ETA %.0fs\n", elapsed, eta);
+    s_print_fleet(f, job, state);
 }
 
 int ns_cli_job_exit(const msgpack_object *job)

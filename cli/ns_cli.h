@@ -33,6 +33,20 @@ const char *ns_cli_endpoint(const char *opt);
  * NS_EXIT_FAILED when the reply says ok=false (error printed). */
 int ns_cli_request(const char *endpoint, ns_msgb_t *req, ns_msg_t *reply, int timeout_ms);
 
+/* A subcommand of a command that has them ("cluster up", "warehouse
+ * init"): its name and what runs it, given argv from the subcommand's name
+ * on. */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} ns_cli_sub_t;
+
+/* Runs the subcommand of subs (ending with {NULL, NULL}) that argv[1]
+ * names, with argv from there; with none, or one not in subs, prints usage
+ * to stderr and returns NS_EXIT_USAGE; with --help, prints it to stdout and
+ * returns 0. */
+int ns_cli_subcommand(int argc, char **argv, const ns_cli_sub_t *subs, const char *usage);
+
 /* Writes a msgpack object as JSON. */
 void ns_cli_json(FILE *f, const msgpack_object *o);
 

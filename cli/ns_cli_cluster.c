@@ -4,13 +4,16 @@
  * pid files in $NIGHTSHIFT_HOME/run and logs in $NIGHTSHIFT_HOME/logs.
  */
 #include "ns_cli.h"
+#include "ns_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -55,14 +58,7 @@ static pid_t s_spawn(char *const args[], const char *log, const char *pidfile)
         return -1;
     if (pid == 0) {
         setsid();
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int nul = open("/dev/null", O_RDONLY);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        if (nul >= 0)
-            dup2(nul, STDIN_FILENO);
+        ns_child_stdio(log);
         execv("/proc/self/exe", args);
         _exit(127);
     }
@@ -86,34 +82,98 @@ static int s_ping(const char *endpoint)
     return rc;
 }
 
+/* A loopback TCP port free now (the kernel's pick), for the coordinator's
+ * status page; 0 if none could be had. */
+static int s_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int port = fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof a) &&
+                       !getsockname(fd, (struct sockaddr *)&a, &len)
+                   ? ntohs(a.sin_port)
+                   : 0;
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+/* --pool NAME:WORKERS:CAPACITY of `cluster up` */
+#define S_MAX_POOLS 16
+typedef struct {
+    char name[64];
+    int workers;
+    const char *capacity;
+} s_pool_t;
+
+static int s_parse_pool(const char *arg, s_pool_t *p)
+{
+    const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c1 || !c2 || c1 == arg || (size_t)(c1 - arg) >= sizeof p->name)
+        return -1;
+    snprintf(p->name, sizeof p->name, "%.*s", (int)(c1 - arg), arg);
+    char *end;
+    long n = strtol(c1 + 1, &end, 10);
+    if (end != c2 || n < 0 || n > 256)
+        return -1;
+    p->workers = (int)n;
+    if (!strcmp(c2 + 1, "spot"))
+        p->capacity = "spot";
+    else if (!strcmp(c2 + 1, "on-demand"))
+        p->capacity = "on-demand";
+    else
+        return -1;
+    return 0;
+}
+
 static int s_up(int argc, char **argv)
 {
     static const char usage[] =
         "usage: nightshift cluster up [--workers N] [--slots N] [--memory SIZE]\n"
         "         [--coordinator ENDPOINT] [--liveness-ms N]\n"
-        "Starts a coordinator and N workers (default 2) in the background.\n";
+        "         [--pool NAME:WORKERS:spot|on-demand]... [--warehouse]\n"
+        "Starts a coordinator and N workers (default 2) in the background.\n"
+        "--pool (repeatable) adds WORKERS workers in pool NAME of that capacity kind;\n"
+        "with --pool, --workers (pool default) is 0 unless given. --warehouse also starts\n"
+        "the private warehouse (as `nightshift warehouse up`); cluster down stops it.\n";
     static const struct option opts[] = {
         {"workers", required_argument, 0, 'w'}, {"slots", required_argument, 0, 's'},
         {"memory", required_argument, 0, 'm'},  {"coordinator", required_argument, 0, 'c'},
         {"liveness-ms", required_argument, 0, 'L'}, {"help", no_argument, 0, 'h'},
+        {"pool", required_argument, 0, 'P'},    {"warehouse", no_argument, 0, 'W'},
         {0, 0, 0, 0},
     };
-    int workers = 2;
+    int workers = -1, workers_set = 0, npools = 0, warehouse = 0;
+    s_pool_t pools[S_MAX_POOLS];
     const char *slots = "1", *memory = NULL, *endpoint = NULL, *liveness = NULL;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'w': workers = atoi(optarg); break;
+        case 'w': workers = atoi(optarg), workers_set = 1; break;
         case 's': slots = optarg; break;
         case 'm': memory = optarg; break;
         case 'c': endpoint = optarg; break;
         case 'L': liveness = optarg; break;
+        case 'P':
+            if (npools == S_MAX_POOLS || s_parse_pool(optarg, &pools[npools])) {
+                fprintf(stderr, "nightshift: bad --pool '%s' (NAME:WORKERS:spot|on-demand, at "
+                                "most %d)\n", optarg, S_MAX_POOLS);
+                return NS_EXIT_USAGE;
+            }
+            npools++;
+            break;
+        case 'W': warehouse = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return NS_EXIT_USAGE;
         }
     }
-    if (workers < 0 || workers > 256 || optind != argc) {
+    if (workers == -1 && !workers_set)
+        workers = npools ? 0 : 2;
+    int total = workers;
+    for (int i = 0; i < npools; i++)
+        total += pools[i].workers;
+    if (workers < 0 || workers > 256 || total > 256 || optind != argc) {
         fputs(usage, stderr);
         return NS_EXIT_USAGE;
     }
@@ -146,13 +206,25 @@ static int s_up(int argc, char **argv)
         cargs[n++] = "--liveness-ms";
         cargs[n++] = (char *)liveness;
     }
+    char http[64] = "";
+    int http_port = s_free_port();
+    if (http_port > 0) {
+        snprintf(http, sizeof http, "127.0.0.1:%d", http_port);
+        cargs[n++] = "--http";
+        cargs[n++] = http;
+    }
     cargs[n] = NULL;
     if (s_spawn(cargs, log, path) < 0) {
         fprintf(stderr, "nightshift: cannot start the coordinator: %s\n", strerror(errno));
         return NS_EXIT_ERROR;
     }
-    for (int i = 0; i < workers; i++) {
-        char *wargs[16];
+    for (int i = 0; i < total; i++) {
+        /* the default pool's workers first, then each --pool's */
+        const s_pool_t *pool = NULL;
+        for (int j = 0, first = workers; j < npools && i >= first; first += pools[j++].workers)
+            if (i < first + pools[j].workers)
+                pool = &pools[j];
+        char *wargs[20];
         int k = 0;
         wargs[k++] = "nightshift";
         wargs[k++] = "worker";
@@ -168,6 +240,12 @@ static int s_up(int argc, char **argv)
             wargs[k++] = "--liveness-ms";
             wargs[k++] = (char *)liveness;
         }
+        if (pool) {
+            wargs[k++] = "--pool";
+            wargs[k++] = (char *)pool->name;
+            wargs[k++] = "--capacity";
+            wargs[k++] = (char *)pool->capacity;
+        }
         wargs[k] = NULL;
         snprintf(path, sizeof path, "%s/worker-%d.pid", run, i);
         snprintf(log, sizeof log, "%s/worker-%d.log", logs, i);
@@ -178,7 +256,21 @@ static int s_up(int argc, char **argv)
     }
     for (int i = 0; i < 100; i++) {
         if (s_ping(endpoint) == 0) {
-            printf("cluster up: coordinator %s, %d workers, home %s\n", endpoint, workers, home);
+            if (warehouse) {
+                /* the same code as `nightshift warehouse up`; a marker in
+                 * run/ tells cluster down to stop it too */
+                char *wh[] = {"warehouse", "up", NULL};
+                int rc = ns_cmd_warehouse(2, wh);
+                if (rc)
+                    return rc;
+                snprintf(path, sizeof path, "%s/warehouse", run);
+                FILE *f = fopen(path, "w");
+                if (f)
+                    fclose(f);
+            }
+            printf("cluster up: coordinator %s, %d workers, home %s\n", endpoint, total, home);
+            if (*http)
+                printf("status page http://%s/ (metrics: http://%s/metrics)\n", http, http);
             return 0;
         }
         usleep(100 * 1000);
@@ -187,7 +279,7 @@ static int s_up(int argc, char **argv)
     return NS_EXIT_UNREACHABLE;
 }
 
-static int s_down(void)
+static int s_down(int argc, char **argv)
 {
     const char *home = ns_cli_home();
     char run[1100];
@@ -224,6 +316,13 @@ static int s_down(void)
             kill(pids[i], SIGKILL);
         unlink(paths[i]);
     }
+    char wh_marker[1300];
+    snprintf(wh_marker, sizeof wh_marker, "%s/warehouse", run);
+    if (!access(wh_marker, F_OK)) {
+        char *wh[] = {"warehouse", "down", NULL};
+        ns_cmd_warehouse(2, wh);
+        unlink(wh_marker);
+    }
     printf("cluster down: stopped %d processes\n", stopped);
     return 0;
 }
@@ -231,18 +330,6 @@ static int s_down(void)
 int ns_cmd_cluster(int argc, char **argv)
 {
     static const char usage[] = "usage: nightshift cluster up|down [options] (--help for each)\n";
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return NS_EXIT_USAGE;
-    }
-    if (!strcmp(argv[1], "up"))
-        return s_up(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "down"))
-        return s_down();
-    if (!strcmp(argv[1], "--help")) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    fputs(usage, stderr);
-    return NS_EXIT_USAGE;
+    static const ns_cli_sub_t subs[] = {{"up", s_up}, {"down", s_down}, {NULL, NULL}};
+    return ns_cli_subcommand(argc, argv, subs, usage);
 }

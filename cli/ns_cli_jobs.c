@@ -26,6 +26,7 @@ static const struct option s_common_opts[] = {
     {"quiet", no_argument, 0, 'q'},
     {"load", no_argument, 0, 'L'},
     {"warehouse", required_argument, 0, 'W'},
+    {"deadline", required_argument, 0, 'D'},
     {0, 0, 0, 0},
 };
 
@@ -35,6 +36,7 @@ typedef struct {
     int load;              /* submit --load: load the committed run */
     const char *warehouse; /* --warehouse for --load */
     const char *date;
+    const char *deadline;  /* submit --deadline */
     char *vars[S_MAX_VARS];
     int nvars;
     double timeout; /* seconds for wait; 0: none */
@@ -58,6 +60,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o, const char *usage, int np
         case 'q': o->quiet = 1; break;
         case 'L': o->load = o->wait = 1; break;
         case 'W': o->warehouse = optarg; break;
+        case 'D': o->deadline = optarg; break;
         case 't': o->timeout = atof(optarg); break;
         case 'v':
             if (o->nvars == S_MAX_VARS || !strchr(optarg, '=')) {
@@ -198,13 +201,16 @@ int ns_cmd_submit(int argc, char **argv)
     static const char usage[] =
         "usage: nightshift submit JOBFILE [--date YYYY-MM-DD] [--var NAME=VALUE]... [--wait]\n"
         "                         [--load [--warehouse CONN]] [--json] [--quiet]\n"
+        "                         [--deadline HH:MM|ISO-TIME|+N(s|m|h)]\n"
         "                         [--coordinator ENDPOINT]\n"
         "Submits a job. JOBFILE is a path or a job name (jobs/NAME.yaml).\n"
         "Prints the job id; with --wait, follows it to the end and exits 0 if it\n"
         "succeeded, 1 if it failed, 4 if it was cancelled. --load waits and then\n"
         "loads the committed run into the warehouse (nightshift load; 1 if it fails).\n"
         "The variables raw and out default to $NIGHTSHIFT_RAW / $NIGHTSHIFT_OUT,\n"
-        "else file://$NIGHTSHIFT_HOME/raw and file://$NIGHTSHIFT_HOME/out.\n";
+        "else file://$NIGHTSHIFT_HOME/raw and file://$NIGHTSHIFT_HOME/out.\n"
+        "--deadline overrides the job file's deadline: HH:MM the morning after the run\n"
+        "date, an ISO time, or +90m from now (docs/FLEETS.md).\n";
     s_opts_t o;
     int rc = s_parse(argc, argv, &o, usage, 1);
     if (rc)
@@ -244,8 +250,28 @@ int ns_cmd_submit(int argc, char **argv)
         has_raw |= !strncmp(o.vars[i], "raw=", 4);
         has_out |= !strncmp(o.vars[i], "out=", 4);
     }
+    char deadline[64] = "";
+    if (o.deadline && o.deadline[0] == '+') { /* relative: resolved here, from now */
+        char *end;
+        double v = strtod(o.deadline + 1, &end);
+        double mul = !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600 : 0;
+        if (end == o.deadline + 1 || mul == 0 || !(v > 0)) {
+            fprintf(stderr, "nightshift: bad --deadline '%s' (+N followed by s, m or h)\n",
+                    o.deadline);
+            free(text);
+            return NS_EXIT_USAGE;
+        }
+        time_t at = time(NULL) + (time_t)(v * mul);
+        struct tm tm;
+        gmtime_r(&at, &tm);
+        strftime(deadline, sizeof deadline, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    } else if (o.deadline) {
+        snprintf(deadline, sizeof deadline, "%s", o.deadline);
+    }
     ns_msgb_t b;
-    ns_msgb_init(&b, "SUBMIT", 4);
+    ns_msgb_init(&b, "SUBMIT", deadline[0] ? 5 : 4);
+    if (deadline[0])
+        ns_msgb_str(&b, "deadline", deadline);
     ns_msgb_strn(&b, "jobdef", text, len);
     const char *base = strrchr(path, '/');
     ns_msgb_str(&b, "source", base ? base + 1 : path);
@@ -381,6 +407,30 @@ int ns_cmd_list(int argc, char **argv)
         snprintf(tasks, sizeof tasks, "%lld/%lld", (long long)td, (long long)tt);
         printf("%-40s %-11s %9s %12lld %12lld %8lld\n", id, st, tasks, (long long)ri,
                (long long)ro, (long long)rj);
+    }
+    const msgpack_object *pools;
+    uint32_t np = 0;
+    ns_mp_get_array(reply.root, "pools", &pools, &np, NULL);
+    for (uint32_t i = 0; i < np; i++) {
+        char name[64] = "", why[256] = "";
+        int64_t v[8] = {0};
+        static const char *const keys[] = {"spot", "ondemand", "spot_pending", "ondemand_pending",
+                                           "min", "max", "tasks_left", "preempted"};
+        for (int k = 0; k < 8; k++)
+            ns_mp_get_int(&pools[i], keys[k], &v[k], NULL);
+        ns_mp_get_strz(&pools[i], "name", name, sizeof name, NULL);
+        ns_mp_get_strz(&pools[i], "decision", why, sizeof why, NULL);
+        const msgpack_object *dl = ns_mp_get(&pools[i], "deadline");
+        const msgpack_object *pf = ns_mp_get(&pools[i], "projected_finish");
+        printf("%spool %-10s spot %lld (+%lld asked), on-demand %lld (+%lld asked), limits "
+               "%lld..%lld, %lld tasks left, %lld preempted\n",
+               i ? "" : "\n", name, (long long)v[0], (long long)v[2], (long long)v[1],
+               (long long)v[3], (long long)v[4], (long long)v[5], (long long)v[6],
+               (long long)v[7]);
+        if (dl && dl->type == MSGPACK_OBJECT_FLOAT64 && dl->via.f64 > 0 && pf &&
+            pf->type == MSGPACK_OBJECT_FLOAT64 && pf->via.f64 > 0)
+            printf("  projected finish %+.0fs against the deadline\n", pf->via.f64 - dl->via.f64);
+        printf("  decision: %s\n", why);
     }
     printf("\n%u workers\n", nw);
     for (uint32_t i = 0; i < nw; i++) {

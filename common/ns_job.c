@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_MAX_TEXT ((size_t)1 << 20) /* bytes of job text */
 #define S_MAX_URI 4096               /* bytes of a URI after substitution */
@@ -1594,7 +1595,7 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
 {
     static const char *const keys[] = {"name",   "description",  "input", "filter", "transform",
                                        "output", "error_budget", "pool",  "memory", "max_attempts",
-                                       "s3",     "lookups",      "bookmark", NULL};
+                                       "s3",     "lookups",      "bookmark", "deadline", NULL};
     ns_job_t *j = c->job;
     yaml_node_t *nn, *in, *tr, *out, *v;
     const char *s = NULL;
@@ -1626,6 +1627,15 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
         free(j->pool);
         j->pool = NULL;
         if (s_strdup(c, v, pool, strlen(pool), &j->pool))
+            return -1;
+    }
+    if ((v = s_get(c, root, "deadline"))) {
+        ns_err_t derr;
+        if (s_nonempty(c, v, "deadline", &s, &len))
+            return -1;
+        if (ns_job_deadline(s, NULL, NULL, &derr))
+            return s_fail(c, v, "%s", derr.msg);
+        if (s_strdup(c, v, s, len, &j->deadline))
             return -1;
     }
     if ((v = s_get(c, root, "memory")) && s_size(c, v, "memory", S_MIB, S_TIB, &j->memory_bytes))
@@ -1796,6 +1806,7 @@ void ns_job_destroy(ns_job_t **jp)
     free(j->load_keys);
     free(j->load_version);
     free(j->pool);
+    free(j->deadline);
     for (int i = 0; i < j->nlookups; i++)
         ns_job_destroy(&j->lookups[i].src);
     free(j->lookups);
@@ -1855,4 +1866,78 @@ int ns_job_file_columns(const ns_job_t *j)
     for (int i = 0; i < j->nin; i++)
         n += !j->in[i].path_key;
     return n;
+}
+
+/* ---- deadlines ---- */
+
+/* n decimal digits at *p into *v; advances *p. */
+static int s_digits(const char **p, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if ((*p)[i] < '0' || (*p)[i] > '9')
+            return -1;
+        *v = *v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    return 0;
+}
+
+int ns_job_deadline(const char *spec, const char *date, double *out, ns_err_t *err)
+{
+    static const char want[] = "want HH:MM or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]";
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *p = spec;
+    int y = 0, mo = 0, d = 0, h, mi, sec = 0, day_after = 0;
+    if (strlen(spec) == 5) { /* HH:MM on the morning after the run date */
+        day_after = 1;
+        if (!date)
+            date = "2000-01-01";
+        const char *q = date;
+        if (s_digits(&q, 4, &y) || *q++ != '-' || s_digits(&q, 2, &mo) || *q++ != '-' ||
+            s_digits(&q, 2, &d))
+            return ns_errf(err, "bad run date '%s'", date);
+    } else {
+        if (s_digits(&p, 4, &y) || *p++ != '-' || s_digits(&p, 2, &mo) || *p++ != '-' ||
+            s_digits(&p, 2, &d) || (*p != 'T' && *p != ' '))
+            return ns_errf(err, "bad deadline '%s': %s", spec, want);
+        p++;
+    }
+    if (s_digits(&p, 2, &h) || *p++ != ':' || s_digits(&p, 2, &mi))
+        return ns_errf(err, "bad deadline '%s': %s", spec, want);
+    if (!day_after && *p == ':') {
+        p++;
+        if (s_digits(&p, 2, &sec))
+            return ns_errf(err, "bad deadline '%s': %s", spec, want);
+    }
+    int zone = 0, has_zone = 0;
+    if (!day_after && *p == 'Z') {
+        has_zone = 1;
+        p++;
+    } else if (!day_after && (*p == '+' || *p == '-')) {
+        int sign = *p++ == '-' ? -1 : 1, zh, zm;
+        if (s_digits(&p, 2, &zh) || *p++ != ':' || s_digits(&p, 2, &zm) || zh > 23 || zm > 59)
+            return ns_errf(err, "bad deadline '%s': bad zone offset", spec);
+        has_zone = 1;
+        zone = sign * (zh * 3600 + zm * 60);
+    }
+    if (*p)
+        return ns_errf(err, "bad deadline '%s': %s", spec, want);
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return ns_errf(err, "bad deadline '%s': out of range", spec);
+    if (!out)
+        return 0;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d + day_after; /* normalized by mktime/timegm */
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    time_t t = has_zone ? timegm(&tm) - zone : mktime(&tm);
+    if (t == (time_t)-1)
+        return ns_errf(err, "bad deadline '%s': not a time", spec);
+    *out = (double)t;
+    return 0;
 }

@@ -203,6 +203,7 @@ typedef struct ns_job {
     uint64_t max_rejects;       /* error budget: absolute */
     double max_reject_fraction; /* error budget: of input records */
     char *pool;                 /* worker pool, default "default" */
+    char *deadline;             /* NULL, "HH:MM" or an ISO time (ns_job_deadline) */
     uint64_t memory_bytes;      /* per-task memory budget, default 256 MiB */
     int max_attempts;           /* per task, default 4 */
     bool bookmark;              /* incremental: skip objects a committed run processed
@@ -231,5 +232,13 @@ bool ns_job_splittable(const ns_job_t *j);
  * and output URIs (a no-op without an s3: section); -1 with err set when
  * they conflict with another job's settings for the same bucket. */
 int ns_job_apply_storage(const ns_job_t *j, ns_err_t *err);
+/* Resolves a deadline (the job file's deadline:, or submit --deadline) for
+ * the run of date (YYYY-MM-DD; docs/FLEETS.md): "HH:MM" is that local time
+ * on the day after date (the nightly run of a day ends the next morning);
+ * "YYYY-MM-DDTHH:MM[:SS]" (or with a space for T) followed by "Z", "+HH:MM"
+ * or "-HH:MM" is that instant, without a zone that local time. Returns 0
+ * with *out in unix seconds, or -1 with err set. date may be NULL to check
+ * the syntax only. */
+int ns_job_deadline(const char *spec, const char *date, double *out, ns_err_t *err);
 
 #endif

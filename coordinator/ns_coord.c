@@ -23,8 +23,10 @@
 #include "ns_bookmark.h"
 #include "ns_catalog.h"
 #include "ns_codec.h"
+#include "ns_driver.h"
 #include "ns_job.h"
 #include "ns_format.h"
+#include "ns_http.h"
 #include "ns_journal.h"
 #include "ns_log.h"
 #include "ns_plan.h"
@@ -103,6 +105,9 @@ typedef struct {
     char manifest[NS_URI_MAX]; /* set at commit */
     double submitted, finished; /* unix seconds */
     int retries, speculative;  /* attempts beyond the first, speculative copies */
+    double deadline;           /* unix seconds; 0: none */
+    double projected;          /* projected finish (autoscaled pools), unix seconds; 0: unknown */
+    double hours[2], cost[2];  /* worker-hours and cost by kind (NS_KIND_*) */
 } s_job_t;
 
 typedef struct {
@@ -119,7 +124,24 @@ typedef struct {
     int64_t session;           /* the worker process's READY session */
     int foreign;               /* slots taken by attempts it runs that we do not track
                                   (started before a coordinator restart, not adopted) */
+    int kind;                  /* NS_KIND_SPOT or NS_KIND_ONDEMAND */
+    double price;              /* per hour */
+    int draining;              /* told to STOP: takes no more tasks */
 } s_worker_t;
+
+/* A pool the autoscaler manages (docs/FLEETS.md). */
+typedef struct {
+    ns_pool_conf_t conf;
+    int want[2];               /* the last decision by kind, -1: none yet */
+    double changed_at;         /* unix seconds the size last changed */
+    double bytes, secs;        /* finished tasks' bytes and seconds (throughput) */
+    double projected, deadline; /* of the last decision */
+    uint64_t bytes_left;
+    int tasks_left, busy;
+    char why[256];             /* the last decision's reason */
+    double idle_cost;          /* cost of idle workers with no job in the pool */
+    int preempted;             /* interruptions seen */
+} s_pool_t;
 
 typedef struct {
     const ns_coord_opts_t *o;
@@ -132,6 +154,13 @@ typedef struct {
     int nworkers;
     ns_err_t fatal;            /* set when the journal cannot be written */
     int failed;
+    ns_driver_t *driver;       /* --autoscale: carries out the decisions */
+    s_pool_t *pools;           /* managed pools (opts->pools) */
+    int npools;
+    double last_account, last_scale; /* unix seconds of the last accounting and decision */
+    ns_http_t *http;           /* status page and metrics server, NULL without --http */
+    double http_started;       /* unix seconds the coordinator started (shown there) */
+    double http_published;     /* monotonic seconds of the last snapshot handed to it */
 } s_coord_t;
 
 /* ------------------------------------------------------------------ utils */
@@ -282,8 +311,9 @@ static int s_job_from_record(s_coord_t *c, const msgpack_object *r, ns_err_t *er
 /* The JOB record: everything needed to rebuild the job and its map plan. */
 static void s_build_job_record(ns_msgb_t *b, const s_job_t *j)
 {
-    ns_msgb_init_raw(b, 8);
+    ns_msgb_init_raw(b, 9);
     ns_msgb_str(b, "t", "JOB");
+    ns_msgb_double(b, "deadline", j->deadline);
     ns_msgb_str(b, "job", j->id);
     ns_msgb_str(b, "jobdef", j->text);
     ns_msgb_str(b, "source", j->source);
@@ -367,6 +397,9 @@ static int s_job_from_record(s_coord_t *c, const msgpack_object *r, ns_err_t *er
     const msgpack_object *sub = ns_mp_get(r, "submitted");
     if (sub && sub->type == MSGPACK_OBJECT_FLOAT64)
         j->submitted = sub->via.f64;
+    const msgpack_object *dl = ns_mp_get(r, "deadline");
+    if (dl && dl->type == MSGPACK_OBJECT_FLOAT64)
+        j->deadline = dl->via.f64;
     j->text = strndup(text, tlen);
     j->source = strdup(source);
     if (!j->text || !j->source) {
@@ -462,6 +495,27 @@ static void s_drop_att(s_coord_t *c, s_task_t *t, int ai)
 
 static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason);
 
+static s_pool_t *s_find_pool(s_coord_t *c, const char *name)
+{
+    for (int i = 0; i < c->npools; i++)
+        if (!strcmp(c->pools[i].conf.name, name))
+            return &c->pools[i];
+    return NULL;
+}
+
+/* A finished attempt: its bytes and seconds count toward its pool's
+ * observed throughput per worker. */
+static void s_observe(s_coord_t *c, int widx, uint64_t bytes, double secs)
+{
+    if (c->replaying || widx < 0 || widx >= c->nworkers || secs <= 0)
+        return;
+    s_pool_t *p = s_find_pool(c, c->workers[widx].pool);
+    if (p) {
+        p->bytes += (double)bytes;
+        p->secs += secs;
+    }
+}
+
 static void s_apply_start(s_coord_t *c, s_job_t *j, s_task_t *t, int64_t attempt, int widx)
 {
     if (attempt >= t->next_attempt)
@@ -536,6 +590,7 @@ static int s_apply_done(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt,
     int ai = s_att_index(t, attempt);
     if (ai >= 0) {
         t->duration = s_mono() - t->att[ai].started;
+        s_observe(c, t->att[ai].worker, t->bytes, t->duration);
         s_drop_att(c, t, ai);
     }
     while (t->natt > 0) {
@@ -597,6 +652,27 @@ static void s_apply_reduce(s_job_t *j, int files)
     j->state = J_REDUCE;
 }
 
+/* A map {spot, on-demand} of two doubles (worker-hours, cost). */
+static void s_pack_kinds(ns_msgb_t *b, const char *key, const double v[2])
+{
+    ns_msgb_key(b, key);
+    msgpack_pack_map(&b->pk, 2);
+    ns_mp_str(&b->pk, "spot");
+    msgpack_pack_double(&b->pk, v[NS_KIND_SPOT]);
+    ns_mp_str(&b->pk, "on-demand");
+    msgpack_pack_double(&b->pk, v[NS_KIND_ONDEMAND]);
+}
+
+static void s_unpack_kinds(const msgpack_object *o, double v[2])
+{
+    const char *keys[2] = {"spot", "on-demand"};
+    for (int k = 0; k < 2; k++) {
+        const msgpack_object *x = o && o->type == MSGPACK_OBJECT_MAP ? ns_mp_get(o, keys[k]) : NULL;
+        if (x && x->type == MSGPACK_OBJECT_FLOAT64)
+            v[k] = x->via.f64;
+    }
+}
+
 /* ------------------------------------------------------------------ replay */
 
 static int s_replay_record(const ns_msg_t *m, void *arg)
@@ -623,6 +699,8 @@ static int s_replay_record(const ns_msg_t *m, void *arg)
         const msgpack_object *fin = ns_mp_get(m->root, "finished");
         if (fin && fin->type == MSGPACK_OBJECT_FLOAT64)
             j->finished = fin->via.f64;
+        s_unpack_kinds(ns_mp_get(m->root, "worker_hours"), j->hours);
+        s_unpack_kinds(ns_mp_get(m->root, "cost"), j->cost);
         j->state = (int)st;
         for (int i = 0; i < j->nmaps + j->nreduces; i++)
             j->tasks[i].natt = 0;
@@ -805,6 +883,14 @@ static int s_write_summary(s_job_t *j, ns_err_t *err)
                          (unsigned long long)rows_in, (unsigned long long)rows_out,
                          (unsigned long long)rejects, (unsigned long long)filtered, j->nmaps,
                          j->nreduces, j->files_per_slice);
+    rc |= ns_buf_appendf(&b, ",\"pool\":");
+    rc |= s_json_str(&b, j->def->pool);
+    rc |= ns_buf_appendf(&b,
+                         ",\"deadline\":%.3f,\"finished\":%.3f,\"worker_hours\":{\"spot\":%.6f,"
+                         "\"on-demand\":%.6f},\"cost\":{\"spot\":%.6f,\"on-demand\":%.6f}",
+                         j->deadline, j->finished, j->hours[NS_KIND_SPOT],
+                         j->hours[NS_KIND_ONDEMAND], j->cost[NS_KIND_SPOT],
+                         j->cost[NS_KIND_ONDEMAND]);
     rc |= s_write_load_schema(&b, j->def, err);
     rc |= ns_buf_appendf(&b, ",\"rejects_files\":[");
     int first = 1;
@@ -903,9 +989,11 @@ static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)
         return;
     j->finished = s_wall();
     ns_msgb_t b;
-    ns_msgb_init_raw(&b, 6);
+    ns_msgb_init_raw(&b, 8);
     ns_msgb_str(&b, "t", "END");
     ns_msgb_str(&b, "job", j->id);
+    s_pack_kinds(&b, "worker_hours", j->hours);
+    s_pack_kinds(&b, "cost", j->cost);
     ns_msgb_int(&b, "state", state);
     ns_msgb_str(&b, "reason", reason ? reason : "");
     ns_msgb_str(&b, "manifest", j->manifest);
@@ -1191,7 +1279,8 @@ static int s_free_worker(s_coord_t *c, const char *pool, int avoid_task_worker_o
     int best = -1;
     for (int i = 0; i < c->nworkers; i++) {
         s_worker_t *w = &c->workers[i];
-        if (!w->alive || w->preempting || w->busy >= w->slots || strcmp(w->pool, pool))
+        if (!w->alive || w->preempting || w->draining || w->busy >= w->slots ||
+            strcmp(w->pool, pool))
             continue;
         if (avoid_task_worker_of) {
             int same = 0;
@@ -1289,13 +1378,11 @@ static int s_log_fail(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, const
     return 0;
 }
 
-static void s_lose_worker(s_coord_t *c, int widx, const char *why)
+/* Fails every attempt worker widx runs with reason (counted against its
+ * task or not); returns how many, or -1 when the journal cannot record it. */
+static int s_fail_attempts_of(s_coord_t *c, int widx, const char *reason, bool counted)
 {
-    s_worker_t *w = &c->workers[widx];
-    if (!w->alive)
-        return;
-    w->alive = 0;
-    ns_warn("worker %s lost: %s", w->id, why);
+    int n = 0;
     for (int ji = 0; ji < c->njobs; ji++) {
         s_job_t *j = c->jobs[ji];
         for (int i = 0; i < j->nmaps + j->nreduces; i++) {
@@ -1303,13 +1390,26 @@ static void s_lose_worker(s_coord_t *c, int widx, const char *why)
             for (int a = t->natt - 1; a >= 0; a--) {
                 if (t->att[a].worker != widx)
                     continue;
-                char reason[512];
-                snprintf(reason, sizeof reason, "worker %s lost (%s)", w->id, why);
-                if (s_log_fail(c, j, i, t->att[a].id, reason, true))
-                    return;
+                if (s_log_fail(c, j, i, t->att[a].id, reason, counted))
+                    return -1;
+                n++;
             }
         }
     }
+    return n;
+}
+
+static void s_lose_worker(s_coord_t *c, int widx, const char *why)
+{
+    s_worker_t *w = &c->workers[widx];
+    if (!w->alive)
+        return;
+    w->alive = 0;
+    ns_warn("worker %s lost: %s", w->id, why);
+    char reason[512];
+    snprintf(reason, sizeof reason, "worker %s lost (%s)", w->id, why);
+    if (s_fail_attempts_of(c, widx, reason, true) < 0)
+        return;
     w->busy = 0;
 }
 
@@ -1445,7 +1545,18 @@ static void s_on_ready(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns
     w->session = session;
     w->alive = 1;
     w->last_seen = s_mono();
-    ns_info("worker %s ready: pool %s, %s, %d slots", w->id, w->pool, w->capacity, w->slots);
+    w->kind = strcmp(cap, "spot") ? NS_KIND_ONDEMAND : NS_KIND_SPOT;
+    const s_pool_t *pc = s_find_pool(c, pool);
+    w->price = pc ? (w->kind == NS_KIND_SPOT ? pc->conf.spot_price : pc->conf.ondemand_price) : 0;
+    const msgpack_object *price = ns_mp_get(m->root, "price_per_hour");
+    if (price && price->type == MSGPACK_OBJECT_FLOAT64 && price->via.f64 >= 0)
+        w->price = price->via.f64;
+    else if (price && price->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        w->price = (double)price->via.u64;
+    if (c->driver)
+        ns_driver_joined(c->driver, w->id, w->pool, w->kind, s_wall());
+    ns_info("worker %s ready: pool %s, %s, %d slots, %.4g per hour", w->id, w->pool, w->capacity,
+            w->slots, w->price);
     s_adopt(c, widx, running);
 }
 
@@ -1609,7 +1720,7 @@ static void s_pack_job(ns_msgb_t *b, s_job_t *j, int with_tasks)
     for (int i = j->nmaps; i < j->nmaps + j->nreduces; i++)
         reduces_done += j->tasks[i].state == T_DONE;
     int reduces_total = j->nreduces ? j->nreduces : j->def->slices;
-    msgpack_pack_map(&b->pk, 24 + (with_tasks ? 1 : 0));
+    msgpack_pack_map(&b->pk, 30 + (with_tasks ? 1 : 0));
     ns_msgb_str(b, "id", j->id);
     ns_msgb_str(b, "name", j->def->name);
     ns_msgb_str(b, "state", s_job_state_names[j->state]);
@@ -1634,6 +1745,13 @@ static void s_pack_job(ns_msgb_t *b, s_job_t *j, int with_tasks)
     ns_msgb_int(b, "speculative", j->speculative);
     ns_msgb_str(b, "manifest", j->manifest);
     ns_msgb_str(b, "prefix", j->prefix);
+    ns_msgb_str(b, "pool", j->def->pool);
+    ns_msgb_double(b, "deadline", j->deadline);
+    ns_msgb_double(b, "projected_finish", s_job_done(j) ? 0 : j->projected);
+    ns_msgb_bool(b, "met_deadline",
+                 j->deadline > 0 && j->state == J_SUCCEEDED && j->finished <= j->deadline);
+    s_pack_kinds(b, "worker_hours", j->hours);
+    s_pack_kinds(b, "cost", j->cost);
     if (!with_tasks)
         return;
     ns_msgb_key(b, "tasks");
@@ -1723,6 +1841,11 @@ static void s_on_submit(s_coord_t *c, const uint8_t *rid, size_t ridlen, const n
     j->var_names[j->nvars] = strdup("yyyymmdd");
     j->var_values[j->nvars++] = strdup(ymd);
     if (s_parse_def(j, &err))
+        goto fail;
+    char dl[64] = "";
+    ns_mp_get_strz(m->root, "deadline", dl, sizeof dl, NULL); /* submit --deadline */
+    if ((dl[0] || j->def->deadline) &&
+        ns_job_deadline(dl[0] ? dl : j->def->deadline, date, &j->deadline, &err))
         goto fail;
     if (j->def->slices < 1 || j->def->slices > NS_MAX_COLUMNS) {
         ns_errf(&err, "slices must be between 1 and %d", NS_MAX_COLUMNS);
@@ -1847,11 +1970,64 @@ static void s_on_status(s_coord_t *c, const uint8_t *rid, size_t ridlen, const n
     ns_msgb_free(&b);
 }
 
+/* The managed pools, for LIST (docs/PROTOCOL.md, "A pool map"). */
+static void s_pack_pools(s_coord_t *c, ns_msgb_t *b)
+{
+    ns_msgb_key(b, "pools");
+    msgpack_pack_array(&b->pk, (size_t)c->npools);
+    for (int i = 0; i < c->npools; i++) {
+        const s_pool_t *p = &c->pools[i];
+        int live[2] = {0, 0};
+        for (int k = 0; k < c->nworkers; k++) {
+            const s_worker_t *w = &c->workers[k];
+            if (w->alive && !w->draining && !w->preempting && !strcmp(w->pool, p->conf.name))
+                live[w->kind]++;
+        }
+        ns_driver_stats_t st;
+        memset(&st, 0, sizeof st);
+        int pend[2] = {0, 0};
+        if (c->driver) {
+            ns_driver_stats(c->driver, p->conf.name, &st);
+            pend[0] = ns_driver_pending(c->driver, p->conf.name, NS_KIND_SPOT, NULL);
+            pend[1] = ns_driver_pending(c->driver, p->conf.name, NS_KIND_ONDEMAND, NULL);
+        }
+        msgpack_pack_map(&b->pk, 22);
+        ns_msgb_str(b, "name", p->conf.name);
+        ns_msgb_int(b, "min", p->conf.min);
+        ns_msgb_int(b, "max", p->conf.max);
+        ns_msgb_double(b, "spot_price", p->conf.spot_price);
+        ns_msgb_double(b, "ondemand_price", p->conf.ondemand_price);
+        ns_msgb_int(b, "spot", live[NS_KIND_SPOT]);
+        ns_msgb_int(b, "ondemand", live[NS_KIND_ONDEMAND]);
+        ns_msgb_int(b, "spot_pending", pend[NS_KIND_SPOT]);
+        ns_msgb_int(b, "ondemand_pending", pend[NS_KIND_ONDEMAND]);
+        ns_msgb_int(b, "want_spot", p->want[NS_KIND_SPOT]);
+        ns_msgb_int(b, "want_ondemand", p->want[NS_KIND_ONDEMAND]);
+        ns_msgb_int(b, "busy", p->busy);
+        ns_msgb_double(b, "rate", p->secs > 0 ? p->bytes / p->secs : 0);
+        ns_msgb_int(b, "bytes_left", (int64_t)p->bytes_left);
+        ns_msgb_int(b, "tasks_left", p->tasks_left);
+        ns_msgb_double(b, "deadline", p->deadline);
+        ns_msgb_double(b, "projected_finish", p->projected);
+        ns_msgb_str(b, "decision", p->why);
+        ns_msgb_double(b, "idle_cost", p->idle_cost);
+        ns_msgb_int(b, "preempted", p->preempted);
+        ns_msgb_int(b, "interrupted", st.interrupted);
+        ns_msgb_key(b, "started");
+        msgpack_pack_map(&b->pk, 2);
+        ns_mp_str(&b->pk, "spot");
+        msgpack_pack_int(&b->pk, st.started[NS_KIND_SPOT]);
+        ns_mp_str(&b->pk, "on-demand");
+        msgpack_pack_int(&b->pk, st.started[NS_KIND_ONDEMAND]);
+    }
+}
+
 static void s_on_list(s_coord_t *c, const uint8_t *rid, size_t ridlen)
 {
     ns_msgb_t b;
-    ns_msgb_init(&b, "REPLY", 3);
+    ns_msgb_init(&b, "REPLY", 4);
     ns_msgb_bool(&b, "ok", true);
+    s_pack_pools(c, &b);
     ns_msgb_key(&b, "jobs");
     msgpack_pack_array(&b.pk, (size_t)c->njobs);
     for (int i = 0; i < c->njobs; i++)
@@ -1865,7 +2041,13 @@ static void s_on_list(s_coord_t *c, const uint8_t *rid, size_t ridlen)
         s_worker_t *w = &c->workers[i];
         if (!w->alive)
             continue;
-        msgpack_pack_map(&b.pk, 5);
+        msgpack_pack_map(&b.pk, 8);
+        ns_mp_str(&b.pk, "price_per_hour");
+        msgpack_pack_double(&b.pk, w->price);
+        ns_mp_str(&b.pk, "draining");
+        msgpack_pack_int(&b.pk, w->draining);
+        ns_mp_str(&b.pk, "preempting");
+        msgpack_pack_int(&b.pk, w->preempting);
         ns_mp_str(&b.pk, "id");
         ns_mp_str(&b.pk, w->id);
         ns_mp_str(&b.pk, "pool");
@@ -1879,6 +2061,71 @@ static void s_on_list(s_coord_t *c, const uint8_t *rid, size_t ridlen)
     }
     s_reply_rid(c, rid, ridlen, &b);
     ns_msgb_free(&b);
+}
+
+/* ------------------------------------------------------------ status page */
+
+/* Hands ns_http a snapshot of the jobs and live workers; it renders the
+ * status page, status.json and the metrics from it for its own thread, so
+ * nothing here is shared. The projected finish is the bytes rate so far
+ * (ns_http_project); a better estimate (the autoscaler's) goes into
+ * projected_finish/projected_by in its place. */
+static void s_publish(s_coord_t *c)
+{
+    c->http_published = s_mono();
+    ns_http_job_t *jobs = calloc((size_t)(c->njobs > 0 ? c->njobs : 1), sizeof *jobs);
+    ns_http_worker_t *ws = calloc((size_t)(c->nworkers > 0 ? c->nworkers : 1), sizeof *ws);
+    ns_http_snap_t snap = {.now = s_wall(), .started = c->http_started, .bind = c->o->bind,
+                           .jobs = jobs, .njobs = c->njobs, .workers = ws};
+    for (int i = 0; jobs && ws && i < c->njobs; i++) {
+        const s_job_t *j = c->jobs[i];
+        ns_http_job_t *h = &jobs[i];
+        *h = (ns_http_job_t){.id = j->id, .name = j->def->name,
+                             .state = s_job_state_names[j->state], .date = j->date,
+                             .reason = j->reason, .submitted = j->submitted,
+                             .finished = s_job_done(j) ? j->finished : 0,
+                             .maps_total = j->nmaps,
+                             .reduces_total = j->nreduces ? j->nreduces : j->def->slices,
+                             .retries = j->retries, .speculative = j->speculative};
+        s_fmt_counters(j, &h->rows_in, &h->rows_out, &h->rejects, &h->filtered, &h->bytes_done);
+        for (int t = 0; t < j->nmaps + j->nreduces; t++) {
+            const s_task_t *tk = &j->tasks[t];
+            h->tasks_pending += tk->state == T_PENDING;
+            h->tasks_running += tk->state == T_RUNNING;
+            h->tasks_done += tk->state == T_DONE;
+            h->attempts_running += tk->natt;
+            if (t < j->nmaps) {
+                h->maps_done += tk->state == T_DONE;
+                h->bytes_total += tk->bytes;
+            } else {
+                h->reduces_done += tk->state == T_DONE;
+            }
+        }
+        if (!s_job_done(j)) {
+            h->projected_finish =
+                ns_http_project(j->submitted, snap.now, h->bytes_done, h->bytes_total);
+            h->projected_by = "bytes rate";
+            if (j->projected > 0) { /* the autoscaler's estimate (docs/FLEETS.md) */
+                h->projected_finish = j->projected;
+                h->projected_by = "autoscaler";
+            }
+        }
+    }
+    for (int i = 0; jobs && ws && i < c->nworkers; i++) {
+        const s_worker_t *w = &c->workers[i];
+        if (w->alive)
+            ws[snap.nworkers++] = (ns_http_worker_t){.id = w->id, .pool = w->pool,
+                                                     .capacity = w->capacity, .slots = w->slots,
+                                                     .busy = w->busy,
+                                                     .preempting = w->preempting};
+    }
+    ns_err_t err;
+    if (!jobs || !ws)
+        ns_warn("status page: out of memory for a snapshot");
+    else if (ns_http_publish(c->http, &snap, &err))
+        ns_warn("status page: %s", err.msg);
+    free(jobs);
+    free(ws);
 }
 
 /* ------------------------------------------------------------------- loop */
@@ -1900,6 +2147,25 @@ static void s_release_foreign(s_coord_t *c, int widx, const ns_msg_t *m)
     w->foreign--;
     if (w->busy > 0)
         w->busy--;
+}
+
+/* A spot interruption notice: the worker takes no more tasks, and what it
+ * runs is requeued at once, not counted against the tasks. */
+static void s_preempted(s_coord_t *c, int widx)
+{
+    s_worker_t *w = &c->workers[widx];
+    if (w->preempting)
+        return;
+    w->preempting = 1;
+    s_pool_t *p = s_find_pool(c, w->pool);
+    if (p)
+        p->preempted++;
+    char reason[512];
+    snprintf(reason, sizeof reason, "worker %s preempted (spot interruption)", w->id);
+    int n = s_fail_attempts_of(c, widx, reason, false);
+    if (n < 0)
+        return;
+    ns_warn("worker %s preempted: %d running attempts requeued", w->id, n);
 }
 
 static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const void *data,
@@ -1931,7 +2197,7 @@ static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const 
             s_send_simple(c, rid, ridlen, "RESET");
     } else if (!strcmp(t, "PREEMPTING")) {
         if (widx >= 0)
-            c->workers[widx].preempting = 1;
+            s_preempted(c, widx);
     } else if (!strcmp(t, "DISCONNECT")) {
         if (widx >= 0)
             s_lose_worker(c, widx, "disconnected");
@@ -1945,6 +2211,194 @@ static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const 
         ns_warn("dropping message of unknown type '%s'", t);
     }
     ns_msg_free(&m);
+}
+
+/* ----------------------------------------------------------------- fleets */
+
+/* Accrues dt seconds of every live worker (docs/FLEETS.md, "Cost
+ * accounting"): to the jobs of the attempts it runs, else to the unfinished
+ * jobs of its pool, else to the pool's idle cost. */
+static void s_account(s_coord_t *c, double dt)
+{
+    if (dt <= 0 || c->nworkers == 0)
+        return;
+    int *natt = calloc((size_t)c->nworkers, sizeof *natt);
+    if (!natt)
+        return;
+    for (int ji = 0; ji < c->njobs; ji++) {
+        const s_job_t *j = c->jobs[ji];
+        for (int i = 0; i < j->nmaps + j->nreduces; i++)
+            for (int a = 0; a < j->tasks[i].natt; a++)
+                if (j->tasks[i].att[a].worker >= 0 && j->tasks[i].att[a].worker < c->nworkers)
+                    natt[j->tasks[i].att[a].worker]++;
+    }
+    for (int ji = 0; ji < c->njobs; ji++) {
+        s_job_t *j = c->jobs[ji];
+        for (int i = 0; i < j->nmaps + j->nreduces; i++)
+            for (int a = 0; a < j->tasks[i].natt; a++) {
+                int wi = j->tasks[i].att[a].worker;
+                if (wi < 0 || wi >= c->nworkers || !c->workers[wi].alive)
+                    continue;
+                const s_worker_t *w = &c->workers[wi];
+                j->hours[w->kind] += dt / 3600 / natt[wi];
+                j->cost[w->kind] += w->price * dt / 3600 / natt[wi];
+            }
+    }
+    for (int wi = 0; wi < c->nworkers; wi++) {
+        const s_worker_t *w = &c->workers[wi];
+        if (!w->alive || natt[wi])
+            continue;
+        int njobs = 0;
+        for (int ji = 0; ji < c->njobs; ji++)
+            njobs += !s_job_done(c->jobs[ji]) && !strcmp(c->jobs[ji]->def->pool, w->pool);
+        for (int ji = 0; ji < c->njobs && njobs; ji++) {
+            s_job_t *j = c->jobs[ji];
+            if (s_job_done(j) || strcmp(j->def->pool, w->pool))
+                continue;
+            j->hours[w->kind] += dt / 3600 / njobs;
+            j->cost[w->kind] += w->price * dt / 3600 / njobs;
+        }
+        s_pool_t *p = njobs ? NULL : s_find_pool(c, w->pool);
+        if (p)
+            p->idle_cost += w->price * dt / 3600;
+    }
+    free(natt);
+}
+
+/* Seconds the worker with this id has been running its oldest attempt, or
+ * -1 (for the local driver's spot simulation). */
+static double s_busy_for(void *arg, const char *worker_id)
+{
+    s_coord_t *c = arg;
+    double oldest = 0;
+    for (int ji = 0; ji < c->njobs; ji++) {
+        const s_job_t *j = c->jobs[ji];
+        for (int i = 0; i < j->nmaps + j->nreduces; i++)
+            for (int a = 0; a < j->tasks[i].natt; a++) {
+                int wi = j->tasks[i].att[a].worker;
+                if (wi >= 0 && !strcmp(c->workers[wi].id, worker_id) &&
+                    (oldest == 0 || j->tasks[i].att[a].started < oldest))
+                    oldest = j->tasks[i].att[a].started;
+            }
+    }
+    return oldest > 0 ? s_mono() - oldest : -1;
+}
+
+/* The work left of the pool's unfinished jobs; their earliest deadline. */
+static void s_pool_work(s_coord_t *c, s_pool_t *p, ns_as_input_t *in)
+{
+    for (int ji = 0; ji < c->njobs; ji++) {
+        const s_job_t *j = c->jobs[ji];
+        if (s_job_done(j) || strcmp(j->def->pool, p->conf.name))
+            continue;
+        uint64_t map_bytes = 0;
+        for (int i = 0; i < j->nmaps + j->nreduces; i++) {
+            map_bytes += i < j->nmaps ? j->tasks[i].bytes : 0;
+            if (j->tasks[i].state == T_DONE)
+                continue;
+            in->tasks_left++;
+            in->bytes_left += j->tasks[i].bytes;
+        }
+        if (!j->nreduces) { /* reduces not planned yet: the maps' bytes over the slices */
+            in->tasks_left += j->def->slices;
+            in->bytes_left += map_bytes;
+        }
+        if (j->deadline > 0 && (in->deadline == 0 || j->deadline < in->deadline))
+            in->deadline = j->deadline;
+    }
+}
+
+/* Drains up to n idle live workers of the pool and kind (STOP). */
+static int s_drain(s_coord_t *c, const char *pool, int kind, int n)
+{
+    int done = 0;
+    for (int i = c->nworkers - 1; i >= 0 && done < n; i--) {
+        s_worker_t *w = &c->workers[i];
+        if (!w->alive || w->draining || w->preempting || w->busy > 0 || w->kind != kind ||
+            strcmp(w->pool, pool))
+            continue;
+        w->draining = 1;
+        ns_msgb_t b;
+        ns_msgb_init(&b, "STOP", 0);
+        s_send(c, i, &b);
+        ns_msgb_free(&b);
+        ns_info("autoscale pool %s: draining idle %s worker %s", pool,
+                kind == NS_KIND_SPOT ? "spot" : "on-demand", w->id);
+        done++;
+    }
+    return done;
+}
+
+/* One autoscaler round over the managed pools (docs/FLEETS.md). */
+static void s_autoscale(s_coord_t *c, double now)
+{
+    for (int pi = 0; pi < c->npools; pi++) {
+        s_pool_t *p = &c->pools[pi];
+        ns_as_input_t in;
+        memset(&in, 0, sizeof in);
+        in.now = now;
+        in.min = p->conf.min;
+        in.max = p->conf.max;
+        for (int i = 0; i < c->nworkers; i++) {
+            const s_worker_t *w = &c->workers[i];
+            if (!w->alive || w->draining || w->preempting || strcmp(w->pool, p->conf.name))
+                continue;
+            if (w->kind == NS_KIND_SPOT)
+                in.spot_running++;
+            else
+                in.ondemand_running++;
+            in.busy += w->busy > 0;
+        }
+        in.spot_pending = ns_driver_pending(c->driver, p->conf.name, NS_KIND_SPOT,
+                                            &in.spot_asked_at);
+        in.ondemand_pending = ns_driver_pending(c->driver, p->conf.name, NS_KIND_ONDEMAND, NULL);
+        in.rate = p->secs > 0 ? p->bytes / p->secs : 0;
+        s_pool_work(c, p, &in);
+        ns_driver_stats_t st;
+        ns_driver_stats(c->driver, p->conf.name, &st);
+        in.spot_delay = st.spot_delay;
+        in.spot_asked = st.spot_asked;
+        in.spot_granted = st.spot_granted;
+        in.want_spot = p->want[NS_KIND_SPOT];
+        in.want_ondemand = p->want[NS_KIND_ONDEMAND];
+        in.changed_at = p->changed_at;
+        ns_as_decision_t d;
+        ns_autoscale_decide(&c->o->as, &in, &d);
+        p->bytes_left = in.bytes_left;
+        p->tasks_left = in.tasks_left;
+        p->busy = in.busy;
+        p->deadline = in.deadline;
+        p->projected = d.projected;
+        for (int ji = 0; ji < c->njobs; ji++)
+            if (!strcmp(c->jobs[ji]->def->pool, p->conf.name))
+                c->jobs[ji]->projected = d.projected;
+        if (d.changed) {
+            ns_info("autoscale pool %s: spot %d -> %d, on-demand %d -> %d: %s", p->conf.name,
+                    p->want[NS_KIND_SPOT] < 0 ? 0 : p->want[NS_KIND_SPOT], d.spot,
+                    p->want[NS_KIND_ONDEMAND] < 0 ? 0 : p->want[NS_KIND_ONDEMAND], d.ondemand,
+                    d.why);
+            if (p->want[0] < 0 || d.spot + d.ondemand != p->want[0] + p->want[1])
+                p->changed_at = now;
+            p->want[NS_KIND_SPOT] = d.spot;
+            p->want[NS_KIND_ONDEMAND] = d.ondemand;
+        }
+        snprintf(p->why, sizeof p->why, "%s", d.why);
+        /* carry it out: ask, or withdraw requests and then drain idle workers */
+        const int live[2] = {in.spot_running, in.ondemand_running};
+        const int pend[2] = {in.spot_pending, in.ondemand_pending};
+        for (int k = 0; k < 2; k++) {
+            int want = p->want[k], have = live[k] + pend[k];
+            if (want > have) {
+                ns_driver_request(c->driver, &p->conf, k, want - have, now);
+            } else if (want < have) {
+                int excess = have - want;
+                excess -= ns_driver_withdraw(c->driver, p->conf.name, k, excess);
+                if (excess > 0)
+                    excess -= s_drain(c, p->conf.name, k, excess);
+            }
+            ns_driver_apply(c->driver, p->conf.name, k, want);
+        }
+    }
 }
 
 /* Moves jobs to their next phase and hands out tasks. Runs on every tick
@@ -1975,6 +2429,17 @@ static void s_tick(s_coord_t *c)
             ns_msgb_free(&b);
         }
     }
+    double wall = s_wall();
+    if (c->last_account > 0)
+        s_account(c, wall - c->last_account);
+    c->last_account = wall;
+    if (c->driver) {
+        if (wall - c->last_scale >= 1.0) {
+            s_autoscale(c, wall);
+            c->last_scale = wall;
+        }
+        ns_driver_tick(c->driver, wall, s_busy_for, c);
+    }
     s_schedule(c);
 }
 
@@ -1987,6 +2452,54 @@ void ns_coord_opts_default(ns_coord_opts_t *o)
     o->liveness_ms = 5000;
     o->speculate_factor = 2.0;
     o->speculate_min_ms = 10000;
+    ns_as_conf_default(&o->as);
+    o->driver = "local";
+    o->worker_slots = 1;
+    o->spot_grant_probability = 1;
+}
+
+/* --autoscale: the managed pools and the driver. */
+static int s_fleet_init(s_coord_t *c, ns_err_t *err)
+{
+    const ns_coord_opts_t *o = c->o;
+    if (!o->autoscale)
+        return 0;
+    static const ns_pool_conf_t def = {"default", 0, 4, 0.03, 0.10};
+    const ns_pool_conf_t *confs = o->npools ? o->pools : &def;
+    int n = o->npools ? o->npools : 1;
+    c->pools = calloc((size_t)n, sizeof *c->pools);
+    if (!c->pools)
+        return ns_errf(err, "out of memory");
+    for (int i = 0; i < n; i++) {
+        c->pools[i].conf = confs[i];
+        c->pools[i].want[0] = c->pools[i].want[1] = -1;
+        ns_info("autoscale pool %s: %d..%d workers, spot %g, on-demand %g per hour",
+                confs[i].name, confs[i].min, confs[i].max, confs[i].spot_price,
+                confs[i].ondemand_price);
+    }
+    c->npools = n;
+    char connect[512];
+    snprintf(connect, sizeof connect, "%s", o->bind);
+    char *star = strstr(connect, "://*");
+    if (star) { /* bound to every interface: the workers here connect to loopback */
+        char rest[512];
+        snprintf(rest, sizeof rest, "%s", star + 4);
+        snprintf(star, sizeof connect - (size_t)(star - connect), "://127.0.0.1%s", rest);
+    }
+    ns_driver_opts_t d = {.kind = o->driver ? o->driver : "local", .cmd = o->driver_cmd,
+                          .connect = connect, .log_dir = o->worker_log_dir,
+                          .heartbeat_ms = o->heartbeat_ms, .liveness_ms = o->liveness_ms,
+                          .slots = o->worker_slots, .worker_args = o->worker_args,
+                          .nworker_args = o->nworker_args,
+                          .spot_grant_delay = o->spot_grant_delay,
+                          .spot_grant_probability = o->spot_grant_probability,
+                          .spot_interrupt_rate = o->spot_interrupt_rate};
+    c->driver = ns_driver_new(&d, err);
+    if (!c->driver)
+        return -1;
+    ns_info("autoscale: driver %s, safety margin %.0f%%, cool-down %gs, spot grant timeout %gs",
+            d.kind, o->as.safety_margin * 100, o->as.cooldown, o->as.grant_timeout);
+    return 0;
 }
 
 int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
@@ -2015,7 +2528,17 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
         goto out;
     }
     ns_info("coordinator listening on %s", opts->bind);
+    if (s_fleet_init(&c, err))
+        goto out;
+    if (opts->http) {
+        c.http_started = s_wall();
+        if (!(c.http = ns_http_new(opts->http, err)))
+            goto out;
+        s_publish(&c);
+        ns_info("status page and metrics on %s (port %d)", opts->http, ns_http_port(c.http));
+    }
     double last_tick = 0;
+    int http_dirty = 0;
     while (!*opts->stop && !c.failed) {
         zmq_pollitem_t item = {c.router, 0, ZMQ_POLLIN, 0};
         int n = zmq_poll(&item, 1, 100);
@@ -2062,6 +2585,12 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
             s_tick(&c);
             last_tick = now;
         }
+        /* status snapshot: every 500 ms, and within 100 ms of messages */
+        http_dirty |= n > 0;
+        if (c.http && now - c.http_published >= (http_dirty ? 0.1 : 0.5)) {
+            s_publish(&c);
+            http_dirty = 0;
+        }
     }
     if (c.failed) {
         *err = c.fatal;
@@ -2081,6 +2610,9 @@ out:
         zmq_close(c.router);
     if (c.zctx)
         zmq_ctx_term(c.zctx);
+    ns_driver_destroy(&c.driver);
+    free(c.pools);
+    ns_http_destroy(&c.http);
     ns_journal_close(&c.journal);
     for (int i = 0; i < c.njobs; i++)
         s_free_job(c.jobs[i]);

@@ -11,6 +11,10 @@
  * acted on, and the journal is replayed at start, so a coordinator killed at
  * any point goes on where it stopped.
  *
+ * With --autoscale it also sizes the worker pools it manages (ns_autoscale
+ * decides, ns_driver carries out; docs/FLEETS.md) and accounts each job's
+ * worker-hours and cost by capacity kind.
+ *
  * Workload: tens of workers, hundreds to a few thousand tasks per night,
  * messages at a few hundred per second at most: simple arrays and linear
  * scans are enough and keep the logic easy to check.
@@ -18,6 +22,7 @@
 #ifndef NS_COORD_H
 #define NS_COORD_H
 
+#include "ns_autoscale.h"
 #include "ns_err.h"
 
 #include <signal.h>
@@ -30,6 +35,21 @@ typedef struct {
     double speculate_factor;   /* straggler: running > factor x median (2.0; 0 disables) */
     int speculate_min_ms;      /* ... and longer than this (10000) */
     const char *catalog;       /* catalog URI committed runs are registered in; NULL/"none": none */
+    const char *http;          /* HOST:PORT of the status page and metrics (ns_http); NULL: none */
+    /* fleets (docs/FLEETS.md) */
+    int autoscale;             /* size the managed pools with the autoscaler */
+    const ns_pool_conf_t *pools; /* the managed pools */
+    int npools;
+    ns_as_conf_t as;           /* autoscaler settings */
+    const char *driver;        /* "local" (default) or "exec" */
+    const char *driver_cmd;    /* exec: the command (%p %k %n) */
+    const char *worker_log_dir; /* local: where started workers log */
+    int worker_slots;          /* local: --slots of started workers (1) */
+    char *const *worker_args;  /* local: extra arguments of started workers */
+    int nworker_args;
+    double spot_grant_delay;   /* local: spot simulation (0 s, 1, 0) */
+    double spot_grant_probability;
+    double spot_interrupt_rate;
     volatile sig_atomic_t *stop; /* set by a signal handler to stop */
 } ns_coord_opts_t;
 

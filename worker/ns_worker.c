@@ -125,6 +125,7 @@ typedef struct {
     void *zctx, *dealer, *pull;
     s_slot_t *slots;
     double last_heard, last_sent;
+    int draining;              /* STOP or a preemption: no more tasks, exit when idle */
 } s_worker_t;
 
 static void s_send(s_worker_t *w, ns_msgb_t *b)
@@ -137,7 +138,9 @@ static void s_send(s_worker_t *w, ns_msgb_t *b)
 static void s_send_ready(s_worker_t *w)
 {
     ns_msgb_t b;
-    ns_msgb_init(&b, "READY", 9);
+    ns_msgb_init(&b, "READY", w->o->price >= 0 ? 10 : 9);
+    if (w->o->price >= 0)
+        ns_msgb_double(&b, "price_per_hour", w->o->price);
     ns_msgb_int(&b, "session", w->session);
     ns_msgb_str(&b, "worker", w->id);
     ns_msgb_str(&b, "pool", w->o->pool);
@@ -192,13 +195,13 @@ static void s_on_task(s_worker_t *w, const ns_msg_t *m)
         ns_warn("dropping malformed TASK: %s", err.msg);
         return;
     }
-    if (!slot) {
+    if (!slot || w->draining) {
         ns_msgb_t b;
         ns_msgb_init(&b, "FAILED", 6);
         ns_msgb_str(&b, "job", t.job);
         ns_msgb_int(&b, "task", t.task);
         ns_msgb_int(&b, "attempt", t.attempt);
-        ns_msgb_str(&b, "reason", "no free slot on the worker");
+        ns_msgb_str(&b, "reason", w->draining ? "the worker is leaving" : "no free slot on the worker");
         ns_msgb_bool(&b, "retryable", true);
         ns_msgb_bool(&b, "counted", false);
         s_send(w, &b);
@@ -257,6 +260,11 @@ static void s_on_message(s_worker_t *w, const void *data, size_t len)
         s_send_ready(w);
     else if (!strcmp(m.type, "DISCONNECT"))
         w->last_heard = 0; /* coordinator going away: say READY again soon */
+    else if (!strcmp(m.type, "STOP")) {
+        if (!w->draining)
+            ns_info("worker %s: the coordinator shrinks the pool; leaving once idle", w->id);
+        w->draining = 1;
+    }
     else if (strcmp(m.type, "HEARTBEAT"))
         ns_warn("dropping message of unknown type '%s'", m.type);
     ns_msg_free(&m);
@@ -273,6 +281,30 @@ void ns_worker_opts_default(ns_worker_opts_t *o)
     o->liveness_ms = 5000;
     o->reconnect_ms = 250;
     o->reconnect_max_ms = 10000;
+    o->price = -1;
+}
+
+/* A spot interruption notice: say PREEMPTING, stop what runs (the
+ * coordinator has requeued it already), take nothing new. */
+static void s_preempt(s_worker_t *w)
+{
+    ns_warn("worker %s: spot interruption notice; leaving", w->id);
+    ns_msgb_t b;
+    ns_msgb_init(&b, "PREEMPTING", 0);
+    s_send(w, &b);
+    ns_msgb_free(&b);
+    w->draining = 1;
+    for (int i = 0; i < w->o->slots; i++)
+        if (w->slots[i].busy && !w->slots[i].finished)
+            w->slots[i].cancel = 1;
+}
+
+static int s_idle(const s_worker_t *w)
+{
+    for (int i = 0; i < w->o->slots; i++)
+        if (w->slots[i].busy)
+            return 0;
+    return 1;
 }
 
 int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
@@ -311,7 +343,12 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
             o->capacity, o->slots);
     s_send_ready(&w);
     w.last_heard = s_mono();
+    int preempted = 0;
     while (!*o->stop) {
+        if (o->preempt && *o->preempt && !preempted) {
+            preempted = 1;
+            s_preempt(&w);
+        }
         zmq_pollitem_t items[2] = {{w.dealer, 0, ZMQ_POLLIN, 0}, {w.pull, 0, ZMQ_POLLIN, 0}};
         int n = zmq_poll(items, 2, 100);
         if (n < 0 && errno != EINTR) {
@@ -347,6 +384,8 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
             }
         }
         s_reap(&w);
+        if (w.draining && s_idle(&w))
+            break;
         double now = s_mono();
         if ((now - w.last_heard) * 1000 > o->liveness_ms) {
             ns_warn("coordinator silent for %d ms; saying READY again", o->liveness_ms);
@@ -358,6 +397,17 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
             s_send(&w, &b);
             ns_msgb_free(&b);
         }
+    }
+    /* what finished threads pushed last (a DONE) goes out before DISCONNECT */
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, w.pull, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            break;
+        }
+        zmq_send(w.dealer, zmq_msg_data(&msg), zmq_msg_size(&msg), ZMQ_DONTWAIT);
+        zmq_msg_close(&msg);
     }
     rc = 0;
     ns_info("worker %s stopping", w.id);

@@ -11,6 +11,12 @@
  * itself with exponential backoff between reconnect_ms and
  * reconnect_max_ms). A task keeps running through a coordinator outage and
  * its DONE is delivered when the connection is back.
+ *
+ * Leaving (docs/FLEETS.md): on a spot interruption notice (*preempt) it
+ * says PREEMPTING, cancels its running attempts, takes no more tasks and
+ * exits once they have stopped; on STOP from the coordinator (the pool
+ * shrinks) it takes no more tasks and exits once its running attempts
+ * have finished. Either way it says DISCONNECT last.
  */
 #ifndef NS_WORKER_H
 #define NS_WORKER_H
@@ -33,7 +39,10 @@ typedef struct {
     int reconnect_max_ms;      /* 10000 */
     int slow_ms;               /* test and demo aid, a slow machine: sleeps this long at
                                   the start of a task and after every 4096 rows */
+    double price;              /* per hour, sent in READY; < 0: not said (the pool's price) */
     volatile sig_atomic_t *stop;
+    volatile sig_atomic_t *preempt; /* set by a signal handler on a spot interruption
+                                       notice (may be NULL) */
 } ns_worker_opts_t;
 
 void ns_worker_opts_default(ns_worker_opts_t *o);

@@ -4,6 +4,7 @@
  * error case per check, each with its exact line:column.
  */
 #include "ns_job.h"
+#include "ns_test_util.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,22 +12,6 @@
 #include <string.h>
 
 /* ---- helpers ---- */
-
-/* The source tree, from this file's path (.../tests/unit/test_job.c). */
-static void s_srcdir(char *out, size_t cap)
-{
-    const char *f = __FILE__;
-    const char *tail = "tests/unit/test_job.c";
-    size_t n = strlen(f), t = strlen(tail);
-    if (n >= t && strcmp(f + n - t, tail) == 0)
-        snprintf(out, cap, "%.*s", (int)(n - t), f);
-    else if (getenv("NS_SRC"))
-        snprintf(out, cap, "%s/", getenv("NS_SRC"));
-    else
-        snprintf(out, cap, "./");
-    if (out[0] == '\0')
-        snprintf(out, cap, "./");
-}
 
 static char *s_read_file(const char *path, size_t *len)
 {
@@ -96,7 +81,7 @@ static void s_bad(const char *yaml, const char *where, const char *frag)
 Test(job, retail_pos)
 {
     char dir[4096], path[4200];
-    s_srcdir(dir, sizeof dir);
+    ns_test_srcdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%sjobs/retail_pos.yaml", dir);
     size_t len;
     char *text = s_read_file(path, &len);
@@ -1090,4 +1075,45 @@ Test(job, output_load)
     s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {replace: [a], version: q}\n", "14:33",
           "unknown output column 'q' in output.load.version");
     s_bad(NAME INPUT TRANSFORM OUTPUT "  load: {mode: x}\n", "14:10", "unknown key 'mode' in output.load");
+}
+
+#include <time.h> /* tzset, for the deadline test */
+
+Test(job, deadline)
+{
+    ns_job_t *j = s_ok(NAME INPUT TRANSFORM OUTPUT);
+    cr_expect_null(j->deadline, "no deadline by default");
+    ns_job_destroy(&j);
+    j = s_ok(NAME INPUT TRANSFORM OUTPUT "deadline: \"06:00\"\n");
+    cr_expect_str_eq(j->deadline, "06:00");
+    ns_job_destroy(&j);
+    j = s_ok(NAME INPUT TRANSFORM OUTPUT "deadline: 2026-11-25T05:30:00Z\n");
+    cr_expect_str_eq(j->deadline, "2026-11-25T05:30:00Z");
+    ns_job_destroy(&j);
+    s_bad(NAME INPUT TRANSFORM OUTPUT "deadline: \"6 am\"\n", "14:11", "bad deadline '6 am'");
+    s_bad(NAME INPUT TRANSFORM OUTPUT "deadline: \"25:00\"\n", "14:11", "out of range");
+
+    /* resolved against the run date: HH:MM is local time the next morning */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    ns_err_t err;
+    double t = 0;
+    cr_assert_eq(ns_job_deadline("06:00", "2026-11-24", &t, &err), 0, "%s", err.msg);
+    cr_expect_float_eq(t, 1795586400.0, 0.5, "2026-11-25T06:00Z, got %.0f", t); /* date -d */
+    cr_assert_eq(ns_job_deadline("06:00", "2026-12-31", &t, &err), 0, "%s", err.msg);
+    cr_expect_float_eq(t, 1798783200.0, 0.5, "across the year: 2027-01-01T06:00Z");
+    cr_assert_eq(ns_job_deadline("2026-11-25T06:00:00Z", "2026-11-24", &t, &err), 0);
+    cr_expect_float_eq(t, 1795586400.0, 0.5);
+    cr_assert_eq(ns_job_deadline("2026-11-25T07:00+01:00", NULL, &t, &err), 0);
+    cr_expect_float_eq(t, 1795586400.0, 0.5, "an offset names the same instant");
+    cr_assert_eq(ns_job_deadline("2026-11-25 06:00", NULL, &t, &err), 0);
+    cr_expect_float_eq(t, 1795586400.0, 0.5, "no zone: local time (UTC here)");
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    cr_assert_eq(ns_job_deadline("06:00", "2026-11-24", &t, &err), 0);
+    cr_expect_float_eq(t, 1795586400.0 + 5 * 3600, 0.5, "06:00 EST is 11:00Z");
+    unsetenv("TZ");
+    tzset();
+    cr_expect_neq(ns_job_deadline("2026-11-25T06:00Q", NULL, &t, &err), 0);
+    cr_expect_neq(ns_job_deadline("06:00", "2026-1-24", &t, &err), 0);
 }
