@@ -132,7 +132,7 @@ require_pg() {
   if [ -z "$base" ]; then
     PG_OWN_DIR=$T/pg
     chmod 755 "$T" # the postgres user runs the server in it
-    local port=$(( 40000 + RANDOM % 9000 ))
+    local port=$(( 32000 + RANDOM % 700 )) # below the ephemeral range, as PORT above
     while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$(( port + 1 )); done
     base=$("$NS_SRC/deploy/pg" start "$PG_OWN_DIR" "$port") || fail "cannot start PostgreSQL"
   fi

@@ -27,7 +27,9 @@ trap 'rc=$?; "$NS_BIN" warehouse down >/dev/null 2>&1 || true
     NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse down >/dev/null 2>&1 || true; rm -rf "$ALT"
   fi; (exit $rc); cleanup' EXIT
 
-WPORT=$(( 55500 + RANDOM % 400 ))
+# below Linux's ephemeral range (32768-60999), so that no client socket of
+# another process takes it between this check and the server's bind
+WPORT=$(( 32000 + RANDOM % 700 ))
 while (exec 3<>/dev/tcp/127.0.0.1/$WPORT) 2>/dev/null; do WPORT=$(( WPORT + 1 )); done
 DIR=$NIGHTSHIFT_HOME/warehouse/pg
 CI_FILE=$NIGHTSHIFT_HOME/warehouse/conninfo
