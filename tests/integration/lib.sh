@@ -21,8 +21,11 @@ LIVENESS=2000
 fail() { echo "FAIL: $*" >&2; echo "--- coordinator log tail" >&2; tail -n 40 "$T/logs/coordinator.log" >&2 || true; exit 1; }
 note() { echo "== $*"; }
 
+# cleanup [RC]: stops what the test started; exits with RC (default: the
+# status of the command before it). A trap that does more first passes the
+# status on as RC: `(exit $rc); cleanup` would end the trap there under set -e.
 cleanup() {
-  local rc=$?
+  local rc=${1:-$?}
   # stop the processes cleanly so sanitizer builds report leaks at exit
   if ls "$NIGHTSHIFT_HOME"/run/*.pid >/dev/null 2>&1; then
     "$NS_BIN" cluster down >/dev/null 2>&1 || true
@@ -142,8 +145,7 @@ require_pg() {
     fail "cannot create database $PG_TEST_DB"
   export NIGHTSHIFT_WAREHOUSE="$base dbname=$PG_TEST_DB"
   PSQL=(psql "$NIGHTSHIFT_WAREHOUSE" -qAtX -v ON_ERROR_STOP=1)
-  # cleanup reads the exit status from $?: keep it across pg_cleanup
-  trap 'PG_RC=$?; pg_cleanup; (exit $PG_RC); cleanup' EXIT
+  trap 'PG_RC=$?; pg_cleanup; cleanup $PG_RC' EXIT
 }
 pg_cleanup() {
   if [ -n "$PG_TEST_DB" ]; then

@@ -41,7 +41,7 @@ stop_scaled() {
   for f in "$T"/scaler/*/*; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
   true
 }
-trap 'rc=$?; stop_scaled; (exit $rc); cleanup' EXIT
+trap 'rc=$?; stop_scaled; cleanup $rc' EXIT
 
 start_coordinator --autoscale --pool default:0:2:0.03:0.10 --cooldown 1 \
   --driver exec --driver-cmd "$SCALER %p %k %n"

@@ -52,7 +52,7 @@ netns_cleanup() {
   done
 }
 # cleanup (lib.sh) reads the exit status from $?: keep it across ours
-trap 'MH_RC=$?; netns_cleanup; (exit $MH_RC); cleanup' EXIT
+trap 'MH_RC=$?; netns_cleanup; cleanup $MH_RC' EXIT
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 nsc() { in_ns "$NS_C" "$NS_BIN" "$@"; } # the CLI, on the coordinator's host

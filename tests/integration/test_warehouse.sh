@@ -25,7 +25,7 @@ ALT=
 trap 'rc=$?; "$NS_BIN" warehouse down >/dev/null 2>&1 || true
   if [ -n "$ALT" ]; then
     NIGHTSHIFT_HOME=$H2 "$NS_BIN" warehouse down >/dev/null 2>&1 || true; rm -rf "$ALT"
-  fi; (exit $rc); cleanup' EXIT
+  fi; cleanup $rc' EXIT
 
 # below Linux's ephemeral range (32768-60999), so that no client socket of
 # another process takes it between this check and the server's bind
