@@ -16,6 +16,7 @@ static const char s_usage[] =
     "  coordinator            run the coordinator\n"
     "  worker                 run a worker\n"
     "  cluster up|down        start or stop a local cluster in the background\n"
+    "  keys init|gen|allow|show  CurveZMQ keys and the coordinator's allow-list\n"
     "jobs:\n"
     "  submit JOBFILE         submit a job (--date, --var, --wait)\n"
     "  status [JOB]           job state and progress (a live bar on a terminal)\n"
@@ -36,7 +37,9 @@ static const char s_usage[] =
     "Read commands take --json. Exit codes: 0 ok, 1 job failed or request refused,\n"
     "2 usage, 3 coordinator unreachable, 4 job cancelled, 5 local error.\n"
     "Environment: NIGHTSHIFT_HOME (~/.nightshift), NIGHTSHIFT_COORDINATOR\n"
-    "(tcp://127.0.0.1:7460), NIGHTSHIFT_RAW, NIGHTSHIFT_OUT, NIGHTSHIFT_LOG.\n";
+    "(tcp://127.0.0.1:7460), NIGHTSHIFT_RAW, NIGHTSHIFT_OUT, NIGHTSHIFT_LOG,\n"
+    "NIGHTSHIFT_KEYS ($NIGHTSHIFT_HOME/keys), NIGHTSHIFT_KEY, NIGHTSHIFT_SERVER_KEY,\n"
+    "NIGHTSHIFT_INSECURE (docs/SECURITY.md).\n";
 
 int main(int argc, char **argv)
 {
@@ -52,7 +55,7 @@ int main(int argc, char **argv)
         {"catalog", ns_cmd_catalog},         {"bookmark", ns_cmd_bookmark},
         {"load", ns_cmd_load},               {"external", ns_cmd_external},
         {"warehouse", ns_cmd_warehouse},
-        {"report", ns_cmd_report},
+        {"report", ns_cmd_report},           {"keys", ns_cmd_keys},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         fputs(s_usage, argc < 2 ? stderr : stdout);

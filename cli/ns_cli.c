@@ -48,13 +48,37 @@ int ns_cli_subcommand(int argc, char **argv, const ns_cli_sub_t *subs, const cha
     return NS_EXIT_USAGE;
 }
 
+static double s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 int ns_cli_request(const char *endpoint, ns_msgb_t *req, ns_msg_t *reply, int timeout_ms)
 {
     void *ctx = zmq_ctx_new();
     void *s = zmq_socket(ctx, ZMQ_DEALER);
+    void *mon = NULL;
     int rc = NS_EXIT_UNREACHABLE;
     memset(reply, 0, sizeof *reply);
-    if (!s || ns_zsock_setup(s) || zmq_connect(s, endpoint)) {
+    if (!s) {
+        fprintf(stderr, "nightshift: cannot make a socket: %s\n", zmq_strerror(errno));
+        goto out;
+    }
+    ns_sec_t sec;
+    ns_sec_opts_t so = {0}; /* a client's keys: $NIGHTSHIFT_KEYS etc. (docs/SECURITY.md) */
+    ns_err_t serr;
+    if (ns_sec_load(&sec, NS_SEC_CLIENT, &so, ns_cli_home(), &serr) ||
+        ns_sec_client(s, &sec, endpoint, &serr)) {
+        fprintf(stderr, "nightshift: %s\n", serr.msg);
+        ns_sec_wipe(&sec);
+        rc = NS_EXIT_ERROR;
+        goto out;
+    }
+    ns_sec_wipe(&sec);
+    mon = ns_sec_monitor(ctx, s, "cli");
+    if (ns_zsock_setup(s) || zmq_connect(s, endpoint)) {
         fprintf(stderr, "nightshift: cannot connect to '%s': %s\n", endpoint,
                 zmq_strerror(errno));
         goto out;
@@ -63,10 +87,36 @@ int ns_cli_request(const char *endpoint, ns_msgb_t *req, ns_msg_t *reply, int ti
         fprintf(stderr, "nightshift: cannot send to '%s': %s\n", endpoint, zmq_strerror(errno));
         goto out;
     }
+    /* the reply, or a handshake the coordinator refused (no use waiting) */
+    double t_end = s_now_ms() + timeout_ms;
+    int ev = 0;
+    for (;;) {
+        zmq_pollitem_t items[2] = {{s, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}};
+        int left = (int)(t_end - s_now_ms());
+        if (left <= 0 || zmq_poll(items, mon ? 2 : 1, left) < 0)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            break;
+        if (mon && (items[1].revents & ZMQ_POLLIN) &&
+            ((ev |= ns_sec_events(mon)) & (NS_SEC_EV_REFUSED | NS_SEC_EV_FAILED)))
+            break;
+    }
     zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&item, 1, timeout_ms) <= 0) {
-        fprintf(stderr, "nightshift: no answer from the coordinator at '%s' within %d ms\n",
-                endpoint, timeout_ms);
+    if (zmq_poll(&item, 1, 0) <= 0) {
+        if (ev & NS_SEC_EV_REFUSED) {
+            fprintf(stderr, "nightshift: the coordinator at '%s' refused this client's key: it "
+                            "is not on its allow-list (docs/SECURITY.md)\n",
+                    endpoint);
+            rc = NS_EXIT_FAILED;
+        } else if (ev & NS_SEC_EV_FAILED) {
+            fprintf(stderr, "nightshift: the handshake with '%s' failed: a wrong coordinator "
+                            "public key, or only one side runs --insecure (docs/SECURITY.md)\n",
+                    endpoint);
+            rc = NS_EXIT_FAILED;
+        } else {
+            fprintf(stderr, "nightshift: no answer from the coordinator at '%s' within %d ms\n",
+                    endpoint, timeout_ms);
+        }
         goto out;
     }
     zmq_msg_t m;
@@ -95,6 +145,8 @@ int ns_cli_request(const char *endpoint, ns_msgb_t *req, ns_msg_t *reply, int ti
     }
     rc = 0;
 out:
+    if (mon)
+        zmq_close(mon);
     if (s)
         zmq_close(s);
     zmq_ctx_term(ctx);

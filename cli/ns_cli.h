@@ -7,6 +7,7 @@
 #ifndef NS_CLI_H
 #define NS_CLI_H
 
+#include "ns_curve.h"
 #include "ns_load.h"
 #include "ns_proto.h"
 
@@ -67,6 +68,12 @@ int ns_cmd_load(int argc, char **argv);
 int ns_cmd_external(int argc, char **argv);
 int ns_cmd_warehouse(int argc, char **argv);
 int ns_cmd_report(int argc, char **argv);
+int ns_cmd_keys(int argc, char **argv);
+
+/* `keys init` for one machine: key pairs coordinator, worker, client and an
+ * allow-list in dir (NULL: $NIGHTSHIFT_KEYS or $NIGHTSHIFT_HOME/keys); what
+ * exists is kept. 0 or an exit code; says what it made unless quiet. */
+int ns_cli_keys_init(const char *dir, bool quiet);
 
 /* Runs a load and prints its outcome (text or --json); an exit code. */
 int ns_cli_load(const ns_load_opts_t *o, bool json);

@@ -135,13 +135,15 @@ static int s_up(int argc, char **argv)
         "Starts a coordinator and N workers (default 2) in the background.\n"
         "--pool (repeatable) adds WORKERS workers in pool NAME of that capacity kind;\n"
         "with --pool, --workers (pool default) is 0 unless given. --warehouse also starts\n"
-        "the private warehouse (as `nightshift warehouse up`); cluster down stops it.\n";
+        "the private warehouse (as `nightshift warehouse up`); cluster down stops it.\n"
+        "CurveZMQ keys are made first if missing (`nightshift keys init`); --insecure:\n"
+        "plain TCP on loopback instead (docs/SECURITY.md).\n";
     static const struct option opts[] = {
         {"workers", required_argument, 0, 'w'}, {"slots", required_argument, 0, 's'},
         {"memory", required_argument, 0, 'm'},  {"coordinator", required_argument, 0, 'c'},
         {"liveness-ms", required_argument, 0, 'L'}, {"help", no_argument, 0, 'h'},
         {"pool", required_argument, 0, 'P'},    {"warehouse", no_argument, 0, 'W'},
-        {0, 0, 0, 0},
+        {"insecure", no_argument, 0, 'I'},      {0, 0, 0, 0},
     };
     int workers = -1, workers_set = 0, npools = 0, warehouse = 0;
     s_pool_t pools[S_MAX_POOLS];
@@ -164,6 +166,7 @@ static int s_up(int argc, char **argv)
             npools++;
             break;
         case 'W': warehouse = 1; break;
+        case 'I': setenv("NIGHTSHIFT_INSECURE", "1", 1); break; /* for what it starts */
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return NS_EXIT_USAGE;
         }
@@ -191,6 +194,11 @@ static int s_up(int argc, char **argv)
         fprintf(stderr, "nightshift: a cluster is already up in %s (nightshift cluster down)\n",
                 home);
         return NS_EXIT_FAILED;
+    }
+    if (!ns_sec_insecure_env()) {
+        int rc = ns_cli_keys_init(NULL, true);
+        if (rc)
+            return rc;
     }
     snprintf(log, sizeof log, "%s/coordinator.log", logs);
     snprintf(journal, sizeof journal, "%s/coordinator.journal", home);

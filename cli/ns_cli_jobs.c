@@ -4,6 +4,7 @@
  */
 #include "ns_cli.h"
 #include "ns_store.h"
+#include "ns_wh.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ typedef struct {
     const char *endpoint;
     int json, wait, quiet;
     int load;              /* submit --load: load the committed run */
-    const char *warehouse; /* --warehouse for --load */
+    const char *warehouse; /* --warehouse for --load: a copy, the argument itself masked */
     const char *date;
     const char *deadline;  /* submit --deadline */
     char *vars[S_MAX_VARS];
@@ -196,7 +197,9 @@ static int s_find_jobfile(const char *arg, char *out, size_t cap)
     return -1;
 }
 
-int ns_cmd_submit(int argc, char **argv)
+/* submit; *wh_copy gets the copy of --warehouse (ns_wh_hide_arg), freed
+ * by the caller */
+static int s_submit(int argc, char **argv, char **wh_copy)
 {
     static const char usage[] =
         "usage: nightshift submit JOBFILE [--date YYYY-MM-DD] [--var NAME=VALUE]... [--wait]\n"
@@ -215,6 +218,10 @@ int ns_cmd_submit(int argc, char **argv)
     int rc = s_parse(argc, argv, &o, usage, 1);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (o.warehouse && !(o.warehouse = *wh_copy = ns_wh_hide_arg((char *)o.warehouse))) {
+        fprintf(stderr, "nightshift: out of memory\n");
+        return NS_EXIT_ERROR;
+    }
     char path[1024];
     if (s_find_jobfile(argv[optind], path, sizeof path)) {
         fprintf(stderr, "nightshift: cannot find job file '%s'\n", argv[optind]);
@@ -323,8 +330,17 @@ int ns_cmd_submit(int argc, char **argv)
         fprintf(stderr, "nightshift: job %s succeeded but names no manifest: nothing to load\n", job);
         return NS_EXIT_FAILED;
     }
+    /* the warehouse stays in this process: it is never part of SUBMIT */
     ns_load_opts_t lo = {.manifest = manifest, .warehouse = o.warehouse, .out = stdout};
     return ns_cli_load(&lo, o.json);
+}
+
+int ns_cmd_submit(int argc, char **argv)
+{
+    char *wh = NULL;
+    int rc = s_submit(argc, argv, &wh);
+    free(wh);
+    return rc;
 }
 
 int ns_cmd_wait(int argc, char **argv)

@@ -5,6 +5,8 @@
 #include "ns_cli.h"
 #include "ns_load.h"
 #include "ns_log.h"
+#include "ns_redact.h"
+#include "ns_wh.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +28,8 @@ int ns_cli_load(const ns_load_opts_t *o, bool json)
     ns_err_t err;
     ns_err_clear(&err);
     if (ns_load(o, &res, &err)) {
-        fprintf(stderr, "nightshift load: %s\n", err.msg);
+        char msg[NS_ERR_MAX];
+        fprintf(stderr, "nightshift load: %s\n", ns_redact_text(err.msg, msg, sizeof msg));
         return NS_EXIT_FAILED;
     }
     if (o->target == NS_TARGET_REDSHIFT) {
@@ -103,5 +106,12 @@ int ns_cmd_load(int argc, char **argv)
         return NS_EXIT_USAGE;
     }
     o.manifest = argv[optind];
-    return ns_cli_load(&o, json);
+    char *wh = NULL;
+    if (o.warehouse && !(o.warehouse = wh = ns_wh_hide_arg((char *)o.warehouse))) {
+        fprintf(stderr, "nightshift load: out of memory\n");
+        return NS_EXIT_ERROR;
+    }
+    int rc = ns_cli_load(&o, json);
+    free(wh);
+    return rc;
 }

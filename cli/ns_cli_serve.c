@@ -56,7 +56,11 @@ int ns_cmd_coordinator(int argc, char **argv)
         "  [--driver local|exec] [--driver-cmd CMD] [--safety-margin F] [--cooldown S]\n"
         "  [--spot-grant-timeout S] [--worker-start S] [--assumed-rate BYTES_PER_S]\n"
         "  [--spot-grant-delay S] [--spot-grant-probability P] [--spot-interrupt-rate F]\n"
-        "  [--worker-slots N] [--worker-arg ARG]...\n";
+        "  [--worker-slots N] [--worker-arg ARG]...\n"
+        "Security (docs/SECURITY.md): CurveZMQ with an allow-list by default:\n"
+        "  [--keys DIR] (default $NIGHTSHIFT_KEYS or $NIGHTSHIFT_HOME/keys) [--key FILE]\n"
+        "  (DIR/coordinator.key) [--allow FILE] (DIR/allow); --insecure: plain TCP, on a\n"
+        "  loopback --bind only.\n";
     static const struct option opts[] = {
         {"bind", required_argument, 0, 'b'},          {"journal", required_argument, 0, 'j'},
         {"heartbeat-ms", required_argument, 0, 'H'},  {"liveness-ms", required_argument, 0, 'L'},
@@ -74,8 +78,11 @@ int ns_cmd_coordinator(int argc, char **argv)
         {"spot-grant-probability", required_argument, 0, 1009},
         {"spot-interrupt-rate", required_argument, 0, 1010},
         {"worker-slots", required_argument, 0, 1011}, {"worker-arg", required_argument, 0, 1012},
+        {"keys", required_argument, 0, 1100},         {"key", required_argument, 0, 1101},
+        {"allow", required_argument, 0, 1102},        {"insecure", no_argument, 0, 1103},
         {"help", no_argument, 0, 'h'},                {0, 0, 0, 0},
     };
+    ns_sec_opts_t so = {0};
     static ns_pool_conf_t pools[32];
     static char *wargs[32];
     ns_err_t perr;
@@ -126,6 +133,10 @@ int ns_cmd_coordinator(int argc, char **argv)
             wargs[o.nworker_args++] = optarg;
             o.worker_args = wargs;
             break;
+        case 1100: so.keys_dir = optarg; break;
+        case 1101: so.key_file = optarg; break;
+        case 1102: so.allow_file = optarg; break;
+        case 1103: so.insecure = true; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return NS_EXIT_USAGE;
         }
@@ -149,11 +160,25 @@ int ns_cmd_coordinator(int argc, char **argv)
     ns_catalog_uri(catalog_opt, ns_cli_home(), catalog, sizeof catalog);
     o.catalog = catalog;
     ns_log_set_name("coordinator");
+    static ns_sec_t sec;
+    ns_err_t err;
+    if (ns_sec_load(&sec, NS_SEC_COORDINATOR, &so, ns_cli_home(), &err)) {
+        ns_error("%s", err.msg);
+        return NS_EXIT_ERROR;
+    }
+    /* workers the local driver starts use the same keys directory (their
+     * worker.key and coordinator.pub), or plain TCP like this coordinator */
+    if (sec.insecure)
+        setenv("NIGHTSHIFT_INSECURE", "1", 1);
+    else
+        setenv("NIGHTSHIFT_KEYS", sec.keys_dir, 1);
+    o.sec = &sec;
     ns_info("catalog %s", catalog);
     s_signals();
     o.stop = &s_stop;
-    ns_err_t err;
-    if (ns_coord_run(&o, &err)) {
+    int rc = ns_coord_run(&o, &err);
+    ns_sec_wipe(&sec);
+    if (rc) {
         ns_error("%s", err.msg);
         return NS_EXIT_ERROR;
     }
@@ -170,7 +195,10 @@ int ns_cmd_worker(int argc, char **argv)
         "machine (sleeps N ms at the start of a task and after every 4096 rows), for\n"
         "tests and demos of stragglers and failures. --price: what an hour of this worker\n"
         "costs (default: its pool's price at the coordinator). SIGUSR1 is a spot\n"
-        "interruption notice: it says PREEMPTING and leaves (docs/FLEETS.md).\n";
+        "interruption notice: it says PREEMPTING and leaves (docs/FLEETS.md).\n"
+        "Security (docs/SECURITY.md): [--keys DIR] (default $NIGHTSHIFT_KEYS or\n"
+        "$NIGHTSHIFT_HOME/keys) [--key FILE] (DIR/worker.key) [--server-key FILE]\n"
+        "(DIR/coordinator.pub); --insecure: plain TCP, to a loopback coordinator only.\n";
     static const struct option opts[] = {
         {"connect", required_argument, 0, 'c'},      {"pool", required_argument, 0, 'p'},
         {"capacity", required_argument, 0, 'k'},     {"slots", required_argument, 0, 's'},
@@ -178,8 +206,11 @@ int ns_cmd_worker(int argc, char **argv)
         {"heartbeat-ms", required_argument, 0, 'H'}, {"liveness-ms", required_argument, 0, 'L'},
         {"slow-ms", required_argument, 0, 'D'},     {"help", no_argument, 0, 'h'},
         {"price", required_argument, 0, 'R'},
+        {"keys", required_argument, 0, 1100},        {"key", required_argument, 0, 1101},
+        {"server-key", required_argument, 0, 1104},  {"insecure", no_argument, 0, 1103},
         {0, 0, 0, 0},
     };
+    ns_sec_opts_t so = {0};
     ns_worker_opts_t o;
     ns_worker_opts_default(&o);
     o.connect = ns_cli_endpoint(NULL);
@@ -208,6 +239,10 @@ int ns_cmd_worker(int argc, char **argv)
                 return NS_EXIT_USAGE;
             }
             break;
+        case 1100: so.keys_dir = optarg; break;
+        case 1101: so.key_file = optarg; break;
+        case 1104: so.server_key = optarg; break;
+        case 1103: so.insecure = true; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return NS_EXIT_USAGE;
         }
@@ -225,8 +260,17 @@ int ns_cmd_worker(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
     o.stop = &s_stop;
     o.preempt = &s_preempt;
+    ns_log_set_name("worker");
+    static ns_sec_t sec;
     ns_err_t err;
-    if (ns_worker_run(&o, &err)) {
+    if (ns_sec_load(&sec, NS_SEC_WORKER, &so, ns_cli_home(), &err)) {
+        ns_error("%s", err.msg);
+        return NS_EXIT_ERROR;
+    }
+    o.sec = &sec;
+    int rc = ns_worker_run(&o, &err);
+    ns_sec_wipe(&sec);
+    if (rc) {
         ns_error("%s", err.msg);
         return NS_EXIT_ERROR;
     }

@@ -9,6 +9,7 @@
  */
 #include "ns_cli.h"
 #include "ns_buf.h"
+#include "ns_redact.h"
 #include "ns_store.h"
 
 #include <stdio.h>
@@ -19,6 +20,14 @@ static const char s_usage[] =
     "usage: nightshift store ls [--json] PREFIX | cat URI... | put URI [FILE] | rm URI...\n"
     "Lists, reads, writes and deletes objects (file://, /abs/path or s3://), with the\n"
     "S3 settings of the environment (docs/STORAGE.md).\n";
+
+/* A store error on stderr, with anything that looks like a secret masked
+ * (the S3 backend never puts one there; this is the second line). */
+static void s_fail(const ns_err_t *err)
+{
+    char msg[NS_ERR_MAX];
+    fprintf(stderr, "nightshift: store: %s\n", ns_redact_text(err->msg, msg, sizeof msg));
+}
 
 typedef struct {
     bool json;
@@ -50,7 +59,7 @@ static int s_cat(const char *uri)
     ns_err_t err;
     ns_reader_t *r = ns_store_open_read(uri, 0, UINT64_MAX, NS_READ_AHEAD, &err);
     if (!r) {
-        fprintf(stderr, "nightshift: store: %s\n", err.msg);
+        s_fail(&err);
         return NS_EXIT_ERROR;
     }
     static char buf[1 << 20];
@@ -64,7 +73,7 @@ static int s_cat(const char *uri)
     }
     ns_reader_close(&r);
     if (n < 0) {
-        fprintf(stderr, "nightshift: store: %s\n", err.msg);
+        s_fail(&err);
         return NS_EXIT_ERROR;
     }
     return 0;
@@ -93,11 +102,11 @@ static int s_put(const char *uri, const char *path)
         fclose(f);
     if (!w || rc) {
         ns_writer_abort(&w);
-        fprintf(stderr, "nightshift: store: %s\n", err.msg);
+        s_fail(&err);
         return NS_EXIT_ERROR;
     }
     if (ns_writer_commit(&w, &err)) {
-        fprintf(stderr, "nightshift: store: %s\n", err.msg);
+        s_fail(&err);
         return NS_EXIT_ERROR;
     }
     return 0;
@@ -126,7 +135,7 @@ int ns_cmd_store(int argc, char **argv)
         if (l.json)
             printf("%s\n", l.n ? "]" : "[]");
         if (n < 0) {
-            fprintf(stderr, "nightshift: store: %s\n", err.msg);
+            s_fail(&err);
             return NS_EXIT_ERROR;
         }
         return 0;
@@ -144,7 +153,9 @@ int ns_cmd_store(int argc, char **argv)
     if (!strcmp(sub, "rm") && argc >= 3) {
         long failed = ns_store_delete_many(argv + 2, argc - 2, &err);
         if (failed) {
-            fprintf(stderr, "nightshift: store: %ld not deleted: %s\n", failed, err.msg);
+            char msg[NS_ERR_MAX];
+            fprintf(stderr, "nightshift: store: %ld not deleted: %s\n", failed,
+                    ns_redact_text(err.msg, msg, sizeof msg));
             return NS_EXIT_ERROR;
         }
         return 0;

@@ -38,7 +38,7 @@
 
 #define S_INBUF (256u * 1024u)
 #define S_OUTBUF (256u * 1024u)
-#define S_BOMB_SLACK (64.0 * 1024 * 1024)
+#define S_BOMB_SLACK ((double)NS_CODEC_BOMB_SLACK)
 
 /* ------------------------------------------------------------------ names */
 
@@ -210,6 +210,10 @@ static ssize_t s_zstd_read(s_dreader_t *r, unsigned char *out, size_t n, ns_err_
         ZSTD_inBuffer ib = {r->in + r->in_pos, avail, 0};
         ZSTD_outBuffer ob = {out, n, 0};
         size_t zr = ZSTD_decompressStream(r->zd, &ob, &ib);
+        if (ZSTD_isError(zr) && ZSTD_getErrorCode(zr) == ZSTD_error_frameParameter_windowTooLarge)
+            return s_fail(r, NS_CODEC_ERR_DATA, err,
+                          "zstd frame window exceeds the decoder's window limit (%u MiB)",
+                          (1u << NS_CODEC_ZSTD_WINDOW_LOG_MAX) >> 20);
         if (ZSTD_isError(zr))
             return s_fail(r,
                           ZSTD_getErrorCode(zr) == ZSTD_error_memory_allocation ? NS_CODEC_ERR_IO
@@ -241,10 +245,10 @@ static ssize_t s_dreader_read(ns_reader_t *base, void *buf, size_t n, ns_err_t *
     if (r->max_ratio > 0 &&
         (double)(r->out_total + (uint64_t)got) > r->max_ratio * (double)r->in_total + S_BOMB_SLACK)
         return s_fail(r, NS_CODEC_ERR_DATA, err,
-                      "%s stream: decompressed %llu bytes from %llu compressed, more than %g "
-                      "times plus 64 MiB (compression bomb?)",
-                      ns_codec_name(r->codec), (unsigned long long)(r->out_total + (uint64_t)got),
-                      (unsigned long long)r->in_total, r->max_ratio);
+                      "decompressed size exceeds max_ratio (%gx the compressed bytes + 64 MiB): "
+                      "%llu bytes from %llu %s bytes",
+                      r->max_ratio, (unsigned long long)(r->out_total + (uint64_t)got),
+                      (unsigned long long)r->in_total, ns_codec_name(r->codec));
     r->out_total += (uint64_t)got;
     return got;
 }
@@ -311,6 +315,10 @@ ns_reader_t *ns_codec_reader(ns_reader_t *src, ns_codec_t codec, double max_rati
     } else {
         r->zd = ZSTD_createDCtx();
         if (!r->zd)
+            goto oom;
+        /* the window a frame may ask for is memory the decoder allocates */
+        if (ZSTD_isError(ZSTD_DCtx_setParameter(r->zd, ZSTD_d_windowLogMax,
+                                                NS_CODEC_ZSTD_WINDOW_LOG_MAX)))
             goto oom;
     }
     return &r->base;
@@ -452,7 +460,8 @@ ns_reader_t *ns_codec_reader_sized(ns_reader_t *src, ns_codec_t codec, uint64_t 
                     more > 0 ? "larger" : "smaller", n);
         return NULL;
     }
-    double cap_d = max_ratio > 0 ? max_ratio * (double)got + (64 << 20) : (double)NS_CODEC_WHOLE_OUT_MAX;
+    double cap_d = max_ratio > 0 ? max_ratio * (double)got + S_BOMB_SLACK
+                                 : (double)NS_CODEC_WHOLE_OUT_MAX;
     size_t cap = cap_d > NS_CODEC_WHOLE_OUT_MAX ? NS_CODEC_WHOLE_OUT_MAX : (size_t)cap_d;
     unsigned char *out = NULL;
     size_t outlen = 0;

@@ -4,9 +4,15 @@
  * bytes. The decompressed stream is itself an ns_reader_t, so readers above
  * never know whether their input was compressed.
  *
- * Bounded: a decompressed stream stops with an error when it has produced
- * more than max_ratio times the compressed bytes read plus 64 MiB (a guard
- * against compression bombs); 0 disables the guard.
+ * Bounded: a decompressed stream stops with an error of the data kind when
+ * it has produced more than max_ratio times the compressed bytes read plus
+ * 64 MiB (a guard against compression bombs): "decompressed size exceeds
+ * max_ratio (100x the compressed bytes + 64 MiB): ... bytes from ... gzip
+ * bytes"; 0 disables the guard. A stream's memory does not grow with its
+ * output: it decodes through fixed buffers (the whole-object gzip path of
+ * ns_codec_reader_sized keeps at most NS_CODEC_WHOLE_OUT_MAX), and a zstd
+ * frame may ask for a window of at most 2^NS_CODEC_ZSTD_WINDOW_LOG_MAX bytes
+ * ("zstd frame window exceeds the decoder's window limit (128 MiB)").
  */
 #ifndef NS_CODEC_H
 #define NS_CODEC_H
@@ -14,6 +20,14 @@
 #include "ns_store.h"
 
 typedef enum { NS_CODEC_NONE = 0, NS_CODEC_GZIP, NS_CODEC_ZSTD } ns_codec_t;
+
+/* The input readers' max_ratio unless a job sets input.max_ratio, and the
+ * bytes the guard allows on top of max_ratio times the compressed bytes. */
+#define NS_CODEC_RATIO_DEFAULT 100
+#define NS_CODEC_BOMB_SLACK (64u << 20)
+/* The largest zstd window a frame may ask for: 2^27 = 128 MiB (zstd's own
+ * default; what `zstd --long` writes, more than any level without it). */
+#define NS_CODEC_ZSTD_WINDOW_LOG_MAX 27
 
 /* From the name: .gz/.gzip -> gzip, .zst/.zstd -> zstd, else none. */
 ns_codec_t ns_codec_from_name(const char *uri);

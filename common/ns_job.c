@@ -16,7 +16,9 @@
  * the document, so aliases (even cyclic ones) cannot make it recurse.
  */
 #include "ns_job.h"
+#include "ns_codec.h"
 #include "ns_s3conf.h"
+#include "ns_scope.h"
 #include "ns_store.h"
 
 #include <yaml.h>
@@ -27,7 +29,9 @@
 #include <string.h>
 #include <time.h>
 
-#define S_MAX_TEXT ((size_t)1 << 20) /* bytes of job text */
+#define S_MAX_TEXT ((size_t)1 << 20) /* bytes of job text (max_job_bytes) */
+#define S_MAX_DEPTH 32               /* nesting of mappings and sequences (max_job_depth) */
+#define S_MAX_NODES 65536            /* YAML nodes: scalars, collections, aliases (max_job_nodes) */
 #define S_MAX_URI 4096               /* bytes of a URI after substitution */
 #define S_MAX_TABLE 127              /* characters of a table name */
 #define S_KIB ((uint64_t)1 << 10)
@@ -463,6 +467,15 @@ static int s_var_value(const s_ctx_t *c, const yaml_node_t *n, const char *what,
     } else if (v && is_date && s_check_date(c, n, what, v)) {
         return -1;
     }
+    /* a value may not climb out of where the URI points (ns_scope.h) */
+    for (const char *sg = v; sg;) {
+        size_t sl = strcspn(sg, "/");
+        if (sl == 2 && sg[0] == '.' && sg[1] == '.')
+            return s_fail(c, n, "variable '%.*s' in %s is '%.200s': a '..' path segment is not "
+                                "allowed",
+                          (int)len, name, what, v);
+        sg = sg[sl] ? sg + sl + 1 : NULL;
+    }
     if (!v) {
         if (is_date || is_ymd)
             return s_fail(c, n, "variable '%.*s' in %s has no value (give the run date)", (int)len,
@@ -519,6 +532,19 @@ static int s_uri(const s_ctx_t *c, const yaml_node_t *n, const char *what, char 
         if ((unsigned char)buf[k] < 0x20 || buf[k] == 0x7f)
             return s_fail(c, n, "%s contains a control character after substitution", what);
     return s_strdup(c, n, buf, o, out);
+}
+
+/* A store URI a job names (key what, node n) keeps the rule of ns_scope.h;
+ * listed: a prefix that is listed (input, lookups). */
+static int s_scope(const s_ctx_t *c, const yaml_node_t *n, const char *what, const char *uri,
+                   bool listed)
+{
+    ns_err_t why;
+    if (ns_scope_check_uri(uri, &why) || ns_scope_check_roots(uri, listed, &why))
+        return s_fail(c, n, "%s '%.512s' is refused: %s (a job reads and writes only below "
+                            "its own prefixes; docs/SECURITY.md)",
+                      what, uri, why.msg);
+    return 0;
 }
 
 /* ---- columns ---- */
@@ -660,7 +686,8 @@ static int s_input(s_ctx_t *c, const yaml_node_t *n)
                                        "escape",      "quoted_newlines", "skip_lines",   "header",
                                        "compression", "split_size",      "max_record",   "columns",
                                        "encoding",    "trim",            "concatenated", "explode",
-                                       NULL};
+                                       "max_depth",   "max_segments",    "max_ratio",
+                                       "max_interchange_segments",       NULL};
     ns_job_t *j = c->job;
     yaml_node_t *v, *u, *cols;
     if (s_mapping(c, n, "input", keys) || s_need(c, n, "uri", "input", &u) ||
@@ -741,6 +768,29 @@ static int s_input(s_ctx_t *c, const yaml_node_t *n)
         return -1;
     if ((v = s_get(c, n, "max_record")) &&
         s_size(c, v, "input.max_record", 1, 64 * S_MIB, &j->max_record))
+        return -1;
+    /* the reader limits (formats/ns_json.h, ns_edi.h) and the bomb guard */
+    if ((v = s_get(c, n, "max_depth"))) {
+        if (j->format != NS_FORMAT_JSON)
+            return s_fail(c, v, "input.max_depth applies to json input only");
+        if (s_int32(c, v, "input.max_depth", 1, 1024, &j->max_depth))
+            return -1;
+    }
+    static const char *const ekeys[] = {"max_segments", "max_interchange_segments", NULL};
+    int *evals[] = {&j->max_segments, &j->max_interchange_segments};
+    static const int emax[] = {1 << 28, 1 << 30};
+    for (int e = 0; ekeys[e]; e++) {
+        char what[64];
+        snprintf(what, sizeof what, "input.%s", ekeys[e]);
+        if (!(v = s_get(c, n, ekeys[e])))
+            continue;
+        if (j->format != NS_FORMAT_EDI)
+            return s_fail(c, v, "%s applies to edi input only", what);
+        if (s_int32(c, v, what, 1, emax[e], evals[e]))
+            return -1;
+    }
+    if ((v = s_get(c, n, "max_ratio")) &&
+        s_int32(c, v, "input.max_ratio", 1, 100000, &j->max_ratio))
         return -1;
     return s_input_columns(c, cols);
 }
@@ -1547,6 +1597,10 @@ static int s_lookups(s_ctx_t *c, const yaml_node_t *n)
         sub.job = lk->src;
         if (s_input(&sub, in))
             return -1;
+        char uw[64];
+        snprintf(uw, sizeof uw, "lookups[%d].input.uri", i);
+        if (s_scope(c, s_get(c, in, "uri"), uw, lk->src->input_uri, true))
+            return -1;
         if (kn->type != YAML_SEQUENCE_NODE || s_seq_len(kn) == 0 ||
             s_seq_len(kn) > NS_MAX_COLUMNS)
             return s_fail(c, kn, "key of lookup '%s' must be a sequence of its column names",
@@ -1576,6 +1630,10 @@ static int s_s3(s_ctx_t *c, const yaml_node_t *n)
         if (strncmp(j->s3_endpoint, "http://", 7) && strncmp(j->s3_endpoint, "https://", 8))
             return s_fail(c, v, "bad s3.endpoint '%.64s': expected http://host[:port] or https://...",
                           j->s3_endpoint);
+        const char *host = strstr(j->s3_endpoint, "://") + 3;
+        if (memchr(host, '@', strcspn(host, "/?#")))
+            return s_fail(c, v, "s3.endpoint must not hold a user or password (user:password@): "
+                                "credentials come from the environment only");
     }
     if ((v = s_get(c, n, "region"))) {
         char region[NS_JOB_NAME_MAX];
@@ -1606,13 +1664,14 @@ static int s_job(s_ctx_t *c, const yaml_node_t *root)
         return -1;
     if ((v = s_get(c, root, "description")) && s_scalar(c, v, "description", &s, &len))
         return -1;
-    if (s_input(c, in))
+    if (s_input(c, in) || s_scope(c, s_get(c, in, "uri"), "input.uri", j->input_uri, true))
         return -1;
     if ((v = s_get(c, root, "lookups")) && s_lookups(c, v))
         return -1;
     if ((v = s_get(c, root, "filter")) && s_filter(c, v))
         return -1;
-    if (s_transform(c, tr) || s_output(c, out))
+    if (s_transform(c, tr) || s_output(c, out) ||
+        s_scope(c, s_get(c, out, "uri"), "output.uri", j->output_uri, false))
         return -1;
     if ((v = s_get(c, root, "error_budget")) && s_budget(c, v))
         return -1;
@@ -1657,6 +1716,7 @@ static void s_defaults(ns_job_t *j)
     j->header_lines = 1;
     j->split_bytes = 128 * S_MIB;
     j->max_record = S_MIB;
+    j->max_ratio = NS_CODEC_RATIO_DEFAULT;
     j->reduce = NS_REDUCE_IDENTITY;
     j->slices = 1;
     j->target_file_bytes = 256 * S_MIB;
@@ -1699,6 +1759,40 @@ static void s_yaml_error(const s_ctx_t *c, const yaml_parser_t *p, const char *t
         ns_errf(c->err, "%s:%zu:%zu: %s", c->src, line, col, problem);
 }
 
+/* Bounds the document's nesting and its number of nodes with libyaml's
+ * event parser, before the loader builds a node for each (a megabyte of
+ * "[[[[" or of one-byte scalars would otherwise become a million nodes): 0,
+ * or -1 with err set at the node past the limit. A syntax error is left to
+ * the loader, which reports it with its position. */
+static int s_prescan(const s_ctx_t *c, const char *text, size_t len)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return ns_errf(c->err, "%s: out of memory", c->src);
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int depth = 0, nodes = 0, rc = 0;
+    for (bool done = false; !done && !rc;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev))
+            break;
+        yaml_event_type_t t = ev.type;
+        size_t line = ev.start_mark.line + 1, col = ev.start_mark.column + 1;
+        yaml_event_delete(&ev);
+        bool open = t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT;
+        if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+            depth--;
+        done = t == YAML_STREAM_END_EVENT;
+        if (open && ++depth > S_MAX_DEPTH)
+            rc = ns_errf(c->err, "%s:%zu:%zu: nesting exceeds max_job_depth (%d levels)", c->src,
+                         line, col, S_MAX_DEPTH);
+        else if ((open || t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT) && ++nodes > S_MAX_NODES)
+            rc = ns_errf(c->err, "%s:%zu:%zu: job definition exceeds max_job_nodes (%d YAML nodes)",
+                         c->src, line, col, S_MAX_NODES);
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 ns_job_t *ns_job_parse(const char *text, size_t len, const char *source, const ns_var_t *vars,
                        int nvars, ns_err_t *err)
 {
@@ -1711,10 +1805,12 @@ ns_job_t *ns_job_parse(const char *text, size_t len, const char *source, const n
         return NULL;
     }
     if (len > S_MAX_TEXT) {
-        ns_errf(err, "%s: job definition is %zu bytes, more than the %zu allowed", c.src, len,
-                S_MAX_TEXT);
+        ns_errf(err, "%s: job definition is %zu bytes, exceeds max_job_bytes (%zu bytes)", c.src,
+                len, S_MAX_TEXT);
         return NULL;
     }
+    if (s_prescan(&c, text, len))
+        return NULL;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         ns_errf(err, "%s: out of memory", c.src);

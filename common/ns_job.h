@@ -12,7 +12,10 @@
  * key 'colums' in output".
  *
  * Variables: "{date}" (YYYY-MM-DD), "{yyyymmdd}", and any --var name=value
- * given at submit are substituted in input.uri and output.uri.
+ * given at submit are substituted in input.uri and output.uri. Every store
+ * URI (input, lookups, output) must then keep the rule of ns_scope.h (no
+ * "." or ".." segment, below a store root): the message names the key and
+ * the value, or the variable whose value holds a ".." segment.
  */
 #ifndef NS_JOB_H
 #define NS_JOB_H
@@ -147,7 +150,15 @@ typedef struct ns_job {
     int skip_lines, header_lines;
     char *compression;          /* "auto" (by name), "none", "gzip", "zstd" */
     uint64_t split_bytes;       /* split / packing size; default 128 MiB */
-    uint64_t max_record;        /* bytes; default 1 MiB */
+    uint64_t max_record;        /* bytes of a record (json: a value; edi: a transaction set);
+                                   default 1 MiB */
+    int max_depth;              /* json: nesting levels; 0: the reader's default (64) */
+    int max_segments;           /* edi: segments of a transaction set; 0: the reader's
+                                   default (100000) */
+    int max_interchange_segments; /* edi: segments of an interchange; 0: the reader's
+                                     default (10000000) */
+    int max_ratio;              /* compressed input: decompressed bytes at most this times
+                                   the compressed bytes + 64 MiB; default 100 */
     ns_incol_t *in;             /* input columns in file order */
     int nin;
 

@@ -1,8 +1,12 @@
 /*
  * ns_log: timestamped, levelled log lines on stderr (see ns_log.h).
- * One fprintf per record so lines from threads do not interleave.
+ * One fprintf per record so lines from threads do not interleave. Every
+ * line passes ns_redact_text, so a password or token that reached a
+ * message by mistake is masked.
  */
 #include "ns_log.h"
+
+#include "ns_redact.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -49,11 +53,12 @@ void ns_log(ns_log_level_t level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    char msg[2048];
+    char raw[2048], msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    ns_redact_text(raw, msg, sizeof msg); /* the last line of defense (docs/SECURITY.md) */
     fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: %s\n",
             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
             tm.tm_sec, ts.tv_nsec / 1000000, names[level], s_name, msg);

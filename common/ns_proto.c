@@ -87,6 +87,7 @@ void ns_msgb_double(ns_msgb_t *b, const char *key, double val)
 typedef struct {
     const uint8_t *p;
     const uint8_t *end;
+    uint64_t elems; /* values seen so far (NS_PROTO_MAX_ELEMS) */
     ns_err_t *err;
 } s_walk_t;
 
@@ -108,7 +109,12 @@ static uint64_t s_be(const uint8_t *p, int n)
 static int s_walk(s_walk_t *w, int depth)
 {
     if (depth > NS_PROTO_MAX_DEPTH)
-        return ns_errf(w->err, "nesting deeper than %d", NS_PROTO_MAX_DEPTH);
+        return ns_errf(w->err, "msgpack nesting exceeds max_depth (%d)", NS_PROTO_MAX_DEPTH);
+    /* each value becomes a msgpack_object of msgpack-c's (24 bytes): the
+     * count, not the bytes, is what the unpacked message costs */
+    if (++w->elems > NS_PROTO_MAX_ELEMS)
+        return ns_errf(w->err, "msgpack message exceeds max_elements (%d values)",
+                       NS_PROTO_MAX_ELEMS);
     if (s_need(w, 1))
         return -1;
     uint8_t c = *w->p++;
@@ -175,8 +181,9 @@ int ns_msg_check(const void *data, size_t len, ns_err_t *err)
     if (len == 0)
         return ns_errf(err, "empty message");
     if (len > NS_PROTO_MAX_MSG)
-        return ns_errf(err, "message of %zu bytes exceeds %d", len, NS_PROTO_MAX_MSG);
-    s_walk_t w = {data, (const uint8_t *)data + len, err};
+        return ns_errf(err, "message of %zu bytes exceeds max_msg (%d bytes)", len,
+                       NS_PROTO_MAX_MSG);
+    s_walk_t w = {data, (const uint8_t *)data + len, 0, err};
     if (s_walk(&w, 1))
         return -1;
     if (w.p != w.end)
@@ -246,7 +253,7 @@ const msgpack_object *ns_mp_get(const msgpack_object *map, const char *key)
     for (uint32_t i = 0; i < map->via.map.size; i++) {
         const msgpack_object *k = &map->via.map.ptr[i].key;
         if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == kl &&
-            memcmp(k->via.str.ptr, key, kl) == 0)
+            (kl == 0 || memcmp(k->via.str.ptr, key, kl) == 0)) /* ptr may be NULL when empty */
             return &map->via.map.ptr[i].val;
     }
     return NULL;
@@ -260,7 +267,8 @@ int ns_mp_get_str(const msgpack_object *map, const char *key, const char **s, si
         return ns_errf(err, "missing key '%s'", key);
     if (o->type != MSGPACK_OBJECT_STR)
         return ns_errf(err, "key '%s' is not a string", key);
-    *s = o->via.str.ptr;
+    /* msgpack-c leaves ptr NULL for an empty string before any other bytes */
+    *s = o->via.str.size ? o->via.str.ptr : "";
     *n = o->via.str.size;
     return 0;
 }
@@ -269,7 +277,8 @@ int ns_mp_strz(const msgpack_object *o, char *out, size_t cap)
 {
     if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
         return -1;
-    memcpy(out, o->via.str.ptr, o->via.str.size);
+    if (o->via.str.size) /* ptr may be NULL when empty (ns_mp_get_str) */
+        memcpy(out, o->via.str.ptr, o->via.str.size);
     out[o->via.str.size] = '\0';
     return 0;
 }

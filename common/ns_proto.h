@@ -3,10 +3,12 @@
  *
  * Building: ns_msgb_t packs a map whose size the caller states up front
  * (version and type included automatically). Reading: ns_msg_decode()
- * first walks the bytes with hard limits (depth, element counts against the
+ * first walks the bytes with hard limits (size NS_PROTO_MAX_MSG, depth
+ * NS_PROTO_MAX_DEPTH, values NS_PROTO_MAX_ELEMS, element counts against the
  * bytes left, trailing bytes), then unpacks with msgpack-c, then checks the
  * version and type; accessors look keys up and check value types, so a
- * handler never touches a msgpack object of the wrong kind.
+ * handler never touches a msgpack object of the wrong kind. Each limit's
+ * error names it: "msgpack nesting exceeds max_depth (16)".
  *
  * The same encoding is used for the coordinator's journal records.
  */
@@ -22,6 +24,11 @@
 #define NS_PROTO_VERSION 1
 #define NS_PROTO_MAX_MSG (16 * 1024 * 1024)
 #define NS_PROTO_MAX_DEPTH 16
+/* values (every key, value and element, containers included) in one
+ * message: msgpack-c unpacks each into 24 bytes, so this bounds a decoded
+ * message at 48 MiB whatever its bytes say (a JOB journal record of 100,000
+ * splits holds about 700,000) */
+#define NS_PROTO_MAX_ELEMS (2 * 1024 * 1024)
 #define NS_PROTO_MAX_ID 128
 
 /* ---- building ---- */
@@ -55,7 +62,8 @@ typedef struct {
 
 /* Walks, unpacks and checks data. With want_version, "v" must be 1 and "t" a
  * string (wire messages); without, only "t" is required (journal). On
- * failure the message is freed and err says why ("depth 17 exceeds 16"). */
+ * failure the message is freed and err says why ("msgpack nesting exceeds
+ * max_depth (16)"). */
 int ns_msg_decode(ns_msg_t *m, const void *data, size_t len, bool want_version, ns_err_t *err);
 void ns_msg_free(ns_msg_t *m);
 

@@ -131,6 +131,57 @@ int ns_xml_text(const char *xml, size_t n, size_t from, const char *tag, ns_buf_
     return 1;
 }
 
+/* The index just past the first occurrence of end in xml[from, n), or 0
+ * when it does not occur. */
+static size_t s_past(const char *xml, size_t n, size_t from, const char *end)
+{
+    size_t el = strlen(end);
+    const char *e = from < n ? s_find(xml + from, n - from, end, el) : NULL;
+    return e ? (size_t)(e - xml) + el : 0;
+}
+
+int ns_xml_check(const char *xml, size_t n, ns_err_t *err)
+{
+    if (n > NS_XML_MAX_BYTES)
+        return ns_errf(err, "S3 XML document of %zu bytes exceeds max_xml_bytes (%u bytes)", n,
+                       NS_XML_MAX_BYTES);
+    int depth = 0;
+    size_t elements = 0;
+    for (size_t i = 0; i < n;) {
+        const char *lt = memchr(xml + i, '<', n - i);
+        if (!lt)
+            break;
+        i = (size_t)(lt - xml);
+        const char *rest = xml + i;
+        size_t left = n - i, next;
+        if (left >= 4 && !memcmp(rest, "<!--", 4)) {
+            next = s_past(xml, n, i + 4, "-->");
+        } else if (left >= 9 && !memcmp(rest, "<![CDATA[", 9)) {
+            next = s_past(xml, n, i + 9, "]]>");
+        } else if (left >= 2 && rest[1] == '?') {
+            next = s_past(xml, n, i + 2, "?>");
+        } else {
+            next = s_past(xml, n, i + 1, ">");
+            if (next && left >= 2 && rest[1] == '/') {
+                if (--depth < 0)
+                    return ns_errf(err, "S3 XML document has a closing tag without its opening "
+                                        "tag at byte %zu", i);
+            } else if (next && left >= 2 && rest[1] != '!') {
+                if (++elements > NS_XML_MAX_ELEMENTS)
+                    return ns_errf(err, "S3 XML document exceeds max_xml_elements (%u)",
+                                   NS_XML_MAX_ELEMENTS);
+                if (xml[next - 2] != '/' && ++depth > NS_XML_MAX_DEPTH)
+                    return ns_errf(err, "S3 XML nesting exceeds max_xml_depth (%d)",
+                                   NS_XML_MAX_DEPTH);
+            }
+        }
+        if (!next)
+            return ns_errf(err, "S3 XML document ends inside a tag at byte %zu", i);
+        i = next;
+    }
+    return 0;
+}
+
 static int s_hexval(char c)
 {
     if (c >= '0' && c <= '9')

@@ -6,13 +6,30 @@
  * (<Contents>...</Contents>), the five predefined entities and numeric
  * character references, and, for listings made with encoding-type=url, the
  * percent-decoding of keys. Part of the S3 backend (issue 3).
+ *
+ * Bounds: the functions below scan linearly and build no tree, so a
+ * document costs no memory beyond its own bytes and the caller's output
+ * buffer (an ns_buf_t with its own maximum). ns_xml_check bounds what a
+ * server may send before anything else looks at it: its bytes, the depth
+ * of its elements and their number, each limit named in its error.
  */
 #ifndef NS_S3XML_H
 #define NS_S3XML_H
 
 #include "ns_buf.h"
+#include "ns_err.h"
 
 #include <stddef.h>
+
+#define NS_XML_MAX_BYTES (16u << 20) /* a listing page of 1,000 keys is a few hundred KB */
+#define NS_XML_MAX_DEPTH 16          /* S3's documents nest 4 deep */
+#define NS_XML_MAX_ELEMENTS 200000   /* a page of 1,000 keys has about 10,000 */
+
+/* Checks that xml[0, n) is within the bounds above, skipping the XML
+ * declaration, comments, CDATA sections and declarations: 0, or -1 with err
+ * naming the limit ("S3 XML nesting exceeds max_xml_depth (16)"), or a
+ * closing tag without its opening one, or a tag cut off by the end. */
+int ns_xml_check(const char *xml, size_t n, ns_err_t *err);
 
 /* Finds the first <tag>text</tag> (or <tag/>) in xml[from, n) and appends
  * its text, entities decoded, to out. Returns 1 when found (*next, if not

@@ -13,13 +13,21 @@
  *     (the directories the prefix names itself, up to its last '/', are
  *     the caller's choice, so a store may live under "~/.cache/...");
  *   - an ETag is "<size>-<mtime ns>-<inode>" in hex, which changes whenever
- *     the content is replaced.
+ *     the content is replaced;
+ *   - a path with a "." or ".." segment is refused, whatever it is used
+ *     for; below a store root (ns_scope.h, NIGHTSHIFT_STORE_ROOTS) no
+ *     symbolic link is followed: every open, stat, unlink, create and
+ *     rename starts from the root's directory and walks one component at
+ *     a time with O_NOFOLLOW (openat), and listing skips links, so a link
+ *     planted inside the root cannot lead out of it. Elsewhere (a catalog,
+ *     `nightshift store` on any path) paths are used as given.
  *
  * Workload: readers stream ranges with pread straight into the caller's
  * buffer (no buffer of our own; hundreds may be open at once); writers keep
  * one 128 KiB buffer so the many small writes of a run or load file become
  * large write(2)s; listing holds one directory's names at a time.
  */
+#include "ns_scope.h"
 #include "ns_store.h"
 
 #include <dirent.h>
@@ -37,8 +45,11 @@
 #define S_WBUF (128 * 1024)
 
 /* The filesystem path of a local URI (a pointer into uri); NULL with err
- * set when the URI is not an absolute local path. */
-static const char *s_path(const char *uri, const char *verb, ns_err_t *err)
+ * set when the URI is not an absolute local path or has a "." or ".."
+ * segment (for a listed prefix, in its directory part: what follows the
+ * last '/' only filters names, and names starting with '.' are never
+ * listed). */
+static const char *s_path_as(const char *uri, const char *verb, int listed, ns_err_t *err)
 {
     const char *p = strncmp(uri, "file://", 7) == 0 ? uri + 7 : uri;
     if (p[0] != '/') {
@@ -49,7 +60,111 @@ static const char *s_path(const char *uri, const char *verb, ns_err_t *err)
         ns_errf(err, "cannot %s '%.64s...': URI too long", verb, uri);
         return NULL;
     }
+    for (const char *s = p + 1;;) {
+        size_t n = strcspn(s, "/");
+        if (!s[n] && listed)
+            break;
+        if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.')) {
+            ns_errf(err, "cannot %s '%s': a '%.*s' path segment", verb, uri, (int)n, s);
+            return NULL;
+        }
+        if (!s[n])
+            break;
+        s += n + 1;
+    }
     return p;
+}
+
+static const char *s_path(const char *uri, const char *verb, ns_err_t *err)
+{
+    return s_path_as(uri, verb, 0, err);
+}
+
+/* What errno says, where ELOOP means a link below a store root. */
+static const char *s_why(int e)
+{
+    return e == ELOOP ? "a symbolic link below the store root (links are not followed there)"
+                      : strerror(e);
+}
+
+/* Opens the directory path[0..len) ("" is "/"). Below a store root it
+ * starts at the root and opens each component with O_NOFOLLOW, creating
+ * missing ones when create (fsyncing the directory that got one); elsewhere
+ * it is open(2). Returns an fd, or -1 with errno set (ELOOP for a link). */
+static int s_open_dir(const char *path, size_t len, int create)
+{
+    char dir[NS_URI_MAX];
+    if (len >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    while (len > 1 && dir[len - 1] == '/')
+        dir[--len] = '\0';
+    if (len == 0) {
+        dir[0] = '/';
+        dir[len = 1] = '\0';
+    }
+    size_t rl = ns_scope_local_root(dir);
+    if (!rl)
+        return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    size_t start = rl == 1 ? 0 : rl; /* 1: the root "/" */
+    char *p = dir + start + 1;
+    dir[start] = '\0';
+    int fd = open(start ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) { /* the root itself: as the operator wrote it */
+        for (size_t i = 1; i <= start; i++) {
+            if (i < start && dir[i] != '/')
+                continue;
+            char c = dir[i];
+            dir[i] = '\0';
+            if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+                return -1;
+            dir[i] = c;
+        }
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    while (fd >= 0 && *p) {
+        char *slash = strchr(p, '/');
+        if (slash)
+            *slash = '\0';
+        if (*p) {
+            int nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (nfd < 0 && errno == ENOENT && create) {
+                if (mkdirat(fd, p, 0777) == 0)
+                    (void)fsync(fd);
+                nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            }
+            int e = errno;
+            struct stat st;
+            if (nfd < 0 && e != ELOOP && !fstatat(fd, p, &st, AT_SYMLINK_NOFOLLOW) &&
+                S_ISLNK(st.st_mode))
+                e = ELOOP;
+            close(fd);
+            fd = nfd;
+            errno = e;
+        }
+        if (!slash)
+            break;
+        p = slash + 1;
+    }
+    return fd;
+}
+
+/* The directory holding path (an fd from s_open_dir) and, in *name, its
+ * last component (a pointer into path). */
+static int s_open_parent(const char *path, int create, const char **name)
+{
+    const char *slash = strrchr(path, '/');
+    *name = slash + 1;
+    return s_open_dir(path, (size_t)(slash - path), create);
+}
+
+/* Whether path lies below a store root (no links followed there). */
+static int s_beneath(const char *path)
+{
+    return ns_scope_local_root(path) > 0;
 }
 
 /* ---- list ---- */
@@ -91,6 +206,7 @@ typedef struct {
     void *arg;             /* its argument */
     long count;            /* objects passed to fn */
     int stopped;           /* fn returned nonzero */
+    int beneath;           /* below a store root: links are skipped, not followed */
     const char *prefix;    /* the caller's prefix, for messages */
 } s_walk_t;
 
@@ -111,11 +227,15 @@ static int s_read_dir(s_walk_t *w, size_t len, const char *filter, s_entry_t **o
     *out = NULL;
     *nout = 0;
     const char *dpath = w->uri + w->path_off;
-    DIR *d = opendir(dpath);
+    int fd = s_open_dir(dpath, strlen(dpath), 0);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
-        if (errno == ENOENT || errno == ENOTDIR)
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        if (e == ENOENT || e == ENOTDIR)
             return 0;
-        return ns_errf(err, "cannot list '%.*s': %s", (int)len, w->uri, strerror(errno));
+        return ns_errf(err, "cannot list '%.*s': %s", (int)len, w->uri, s_why(e));
     }
     int dfd = dirfd(d);
     size_t flen = filter ? strlen(filter) : 0;
@@ -142,6 +262,12 @@ static int s_read_dir(s_walk_t *w, size_t len, const char *filter, s_entry_t **o
             is_dir = 1;
         } else if (de->d_type == DT_REG) {
             is_dir = 0;
+        } else if (w->beneath) {
+            struct stat st; /* a link (or an unknown type): never followed here */
+            if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+                continue;
+            is_dir = S_ISDIR(st.st_mode);
         } else {
             struct stat st;
             if (fstatat(dfd, de->d_name, &st, 0) < 0)
@@ -208,7 +334,7 @@ static int s_walk(s_walk_t *w, size_t len, const char *filter, ns_err_t *err)
         w->uri[nlen] = '\0';
         ns_object_t obj;
         struct stat st;
-        if (stat(w->uri + w->path_off, &st) < 0) {
+        if ((w->beneath ? lstat : stat)(w->uri + w->path_off, &st) < 0) {
             if (errno == ENOENT)
                 continue; /* deleted while we listed */
             rc = ns_errf(err, "cannot list '%s': %s", w->uri, strerror(errno));
@@ -229,7 +355,7 @@ static int s_walk(s_walk_t *w, size_t len, const char *filter, ns_err_t *err)
 
 static long s_list(const char *prefix, ns_store_list_fn fn, void *arg, ns_err_t *err)
 {
-    const char *path = s_path(prefix, "list", err);
+    const char *path = s_path_as(prefix, "list", 1, err);
     if (!path)
         return -1;
     s_walk_t *w = malloc(sizeof *w);
@@ -240,6 +366,7 @@ static long s_list(const char *prefix, ns_store_list_fn fn, void *arg, ns_err_t 
     w->arg = arg;
     w->count = 0;
     w->stopped = 0;
+    w->beneath = s_beneath(path);
     w->prefix = prefix;
     /* the directory part (through the last '/') is walked; the rest filters
      * the names in it */
@@ -255,16 +382,37 @@ static long s_list(const char *prefix, ns_store_list_fn fn, void *arg, ns_err_t 
 
 /* ---- head / delete ---- */
 
+/* Stats path: below a store root through its parent's fd, without
+ * following a link; elsewhere stat(2). */
+static int s_stat(const char *path, struct stat *st)
+{
+    if (!s_beneath(path))
+        return stat(path, st);
+    const char *name;
+    int dfd = s_open_parent(path, 0, &name);
+    if (dfd < 0)
+        return -1;
+    int rc = fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW);
+    int e = errno;
+    close(dfd);
+    if (!rc && S_ISLNK(st->st_mode)) {
+        rc = -1;
+        e = ELOOP;
+    }
+    errno = e;
+    return rc;
+}
+
 static int s_head(const char *uri, ns_object_t *out, ns_err_t *err)
 {
     const char *path = s_path(uri, "head", err);
     if (!path)
         return -1;
     struct stat st;
-    if (stat(path, &st) < 0) {
+    if (s_stat(path, &st) < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return ns_errf(err, "cannot head '%s': not found", uri);
-        return ns_errf(err, "cannot head '%s': %s", uri, strerror(errno));
+        return ns_errf(err, "cannot head '%s': %s", uri, s_why(errno));
     }
     if (!S_ISREG(st.st_mode))
         return ns_errf(err, "cannot head '%s': not found (not a regular file)", uri);
@@ -279,8 +427,20 @@ static int s_del(const char *uri, ns_err_t *err)
     const char *path = s_path(uri, "delete", err);
     if (!path)
         return -1;
-    if (unlink(path) < 0 && errno != ENOENT && errno != ENOTDIR)
-        return ns_errf(err, "cannot delete '%s': %s", uri, strerror(errno));
+    int rc;
+    if (s_beneath(path)) {
+        const char *name;
+        int dfd = s_open_parent(path, 0, &name);
+        rc = dfd < 0 ? -1 : unlinkat(dfd, name, 0);
+        int e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        errno = e;
+    } else {
+        rc = unlink(path);
+    }
+    if (rc < 0 && errno != ENOENT && errno != ENOTDIR)
+        return ns_errf(err, "cannot delete '%s': %s", uri, s_why(errno));
     return 0;
 }
 
@@ -334,9 +494,20 @@ static ns_reader_t *s_open_read(const char *uri, uint64_t off, uint64_t len, uns
     const char *path = s_path(uri, "open", err);
     if (!path)
         return NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
+    if (s_beneath(path)) {
+        const char *name;
+        int dfd = s_open_parent(path, 0, &name);
+        fd = dfd < 0 ? -1 : openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        errno = e;
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
     if (fd < 0) {
-        ns_errf(err, "cannot open '%s': %s", uri, strerror(errno));
+        ns_errf(err, "cannot open '%s': %s", uri, s_why(errno));
         return NULL;
     }
     struct stat st;
@@ -377,8 +548,9 @@ static ns_reader_t *s_open_read(const char *uri, uint64_t off, uint64_t len, uns
 typedef struct {
     struct ns_writer base; /* must be first */
     int fd;                /* the temporary file */
-    char *tmp;             /* its path */
-    char *path;            /* the final path */
+    int dfd;               /* the directory both are in */
+    char *tmp;             /* the temporary file's name in dfd */
+    char *name;            /* the final name in dfd */
     char *uri;             /* for messages */
     char *buf;             /* S_WBUF bytes of pending data */
     size_t buf_len;        /* bytes pending in buf */
@@ -389,8 +561,10 @@ static void s_writer_free(s_writer_t *w)
 {
     if (w->fd >= 0)
         close(w->fd);
+    if (w->dfd >= 0)
+        close(w->dfd);
     free(w->tmp);
-    free(w->path);
+    free(w->name);
     free(w->uri);
     free(w->buf);
     free(w);
@@ -482,20 +656,20 @@ static int s_commit(ns_writer_t *base, ns_err_t *err)
         goto out;
     }
     w->fd = -1;
-    if (rename(w->tmp, w->path) < 0) {
+    if (renameat(w->dfd, w->tmp, w->dfd, w->name) < 0) {
         ns_errf(err, "cannot commit '%s': rename: %s", w->uri, strerror(errno));
         goto out;
     }
     free(w->tmp);
     w->tmp = NULL; /* renamed: nothing to clean up */
-    if (s_fsync_parent(w->path) < 0) {
+    if (fsync(w->dfd) < 0) {
         ns_errf(err, "cannot commit '%s': fsync of its directory: %s", w->uri, strerror(errno));
         goto out;
     }
     rc = 0;
 out:
     if (w->tmp)
-        unlink(w->tmp);
+        unlinkat(w->dfd, w->tmp, 0);
     s_writer_free(w);
     return rc;
 }
@@ -508,7 +682,7 @@ static void s_abort(ns_writer_t *base)
         w->fd = -1;
     }
     if (w->tmp)
-        unlink(w->tmp);
+        unlinkat(w->dfd, w->tmp, 0);
     s_writer_free(w);
 }
 
@@ -540,6 +714,28 @@ static int s_mkdirs(const char *uri, const char *path, ns_err_t *err)
     return 0;
 }
 
+/* The directory path goes into, created when missing: below a store root
+ * by s_open_dir's walk, elsewhere with mkdir -p. */
+static int s_writer_dir(const char *uri, const char *path, ns_err_t *err)
+{
+    const char *name;
+    if (s_beneath(path)) {
+        int dfd = s_open_parent(path, 1, &name);
+        if (dfd < 0)
+            ns_errf(err, "cannot write '%s': %s", uri, s_why(errno));
+        return dfd;
+    }
+    int dfd = s_open_parent(path, 0, &name);
+    if (dfd < 0 && errno == ENOENT) {
+        if (s_mkdirs(uri, path, err) < 0)
+            return -1;
+        dfd = s_open_parent(path, 0, &name);
+    }
+    if (dfd < 0)
+        ns_errf(err, "cannot write '%s': %s", uri, strerror(errno));
+    return dfd;
+}
+
 static ns_writer_t *s_open_write(const char *uri, ns_err_t *err)
 {
     const char *path = s_path(uri, "write", err);
@@ -557,22 +753,28 @@ static ns_writer_t *s_open_write(const char *uri, ns_err_t *err)
         return NULL;
     }
     w->fd = -1;
-    w->path = strdup(path);
+    w->dfd = -1;
+    w->name = strdup(name);
     w->uri = strdup(uri);
     w->buf = malloc(S_WBUF);
-    size_t dlen = (size_t)(name - path);
     size_t nlen = strlen(name);
     /* keep the temporary name within NAME_MAX: ".<name>.tmp-<16 hex>" */
     if (nlen > 200)
         nlen = 200;
-    size_t tcap = dlen + 1 + nlen + 5 + 16 + 1;
+    size_t tcap = 1 + nlen + 5 + 16 + 1;
     w->tmp = malloc(tcap);
-    if (!w->path || !w->uri || !w->buf || !w->tmp) {
+    if (!w->name || !w->uri || !w->buf || !w->tmp) {
         s_writer_free(w);
         ns_errf(err, "cannot write '%s': out of memory", uri);
         return NULL;
     }
-    int made_dirs = 0;
+    w->dfd = s_writer_dir(uri, path, err);
+    if (w->dfd < 0) {
+        free(w->tmp);
+        w->tmp = NULL;
+        s_writer_free(w);
+        return NULL;
+    }
     for (int attempt = 0; attempt < 8; attempt++) {
         uint64_t rnd;
         if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
@@ -581,24 +783,15 @@ static ns_writer_t *s_open_write(const char *uri, ns_err_t *err)
             rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec * 1000003u ^
                   (uint64_t)(uintptr_t)w;
         }
-        snprintf(w->tmp, tcap, "%.*s.%.*s.tmp-%016llx", (int)dlen, path, (int)nlen, name,
-                 (unsigned long long)rnd);
-        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        snprintf(w->tmp, tcap, ".%.*s.tmp-%016llx", (int)nlen, name, (unsigned long long)rnd);
+        w->fd = openat(w->dfd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (w->fd >= 0)
             break;
-        if (errno == ENOENT && !made_dirs) {
-            made_dirs = 1;
-            if (s_mkdirs(uri, path, err) < 0) {
-                s_writer_free(w);
-                return NULL;
-            }
-            continue;
-        }
         if (errno != EEXIST && errno != EINTR)
             break;
     }
     if (w->fd < 0) {
-        ns_errf(err, "cannot write '%s': %s", uri, strerror(errno));
+        ns_errf(err, "cannot write '%s': %s", uri, s_why(errno));
         free(w->tmp);
         w->tmp = NULL;
         s_writer_free(w);

@@ -36,6 +36,7 @@
  * stream runs and load files of up to a few GB; the coordinator lists
  * prefixes of thousands of keys and deletes strays.
  */
+#include "ns_redact.h"
 #include "ns_s3conf.h"
 #include "ns_s3xml.h"
 #include "ns_sigv4.h"
@@ -409,8 +410,11 @@ static int s_start(s_ctx_t *c, s_xfer_t *x, const s_req_t *r, ns_err_t *err)
      * https://bucket.host/key (virtual-hosted style) */
     const char *ep = pl.endpoint;
     const char *hs = strstr(ep, "://");
-    if (!hs)
-        return ns_errf(err, "s3: endpoint '%s' has no scheme (http:// or https://)", ep);
+    if (!hs) {
+        char shown[sizeof pl.endpoint + 16];
+        return ns_errf(err, "s3: endpoint '%s' has no scheme (http:// or https://)",
+                       ns_redact_text(ep, shown, sizeof shown));
+    }
     size_t schemelen = (size_t)(hs - ep);
     const char *hoststart = hs + 3;
     size_t hostlen = strcspn(hoststart, "/");
@@ -637,7 +641,12 @@ static int s_call(s_ctx_t *c, s_xfer_t *x, const s_req_t *r, bool error_in_200, 
         if (k == S_OK)
             return 0;
         if (k == S_FAIL || attempt >= s_max_attempts) {
-            return ns_errf(err, "cannot %s 's3://%s/%s': %s%s", r->method, r->bucket, r->key, why,
+            /* a server (or a proxy) may echo what it was sent: never our secrets */
+            char safe[sizeof why];
+            ns_redact_secret(why, s_conf.secret_key);
+            ns_redact_secret(why, s_conf.session_token);
+            ns_redact_text(why, safe, sizeof safe);
+            return ns_errf(err, "cannot %s 's3://%s/%s': %s%s", r->method, r->bucket, r->key, safe,
                            k == S_FAIL ? "" : " (gave up after retries)");
         }
         s_backoff(attempt, k == S_THROTTLED);

@@ -146,6 +146,10 @@ typedef struct {
 typedef struct {
     const ns_coord_opts_t *o;
     void *zctx, *router;
+    ns_zap_t *zap;   /* the CurveZMQ allow-list's ZAP handler (NULL: insecure) */
+    void *mon;       /* the router's handshakes, for the log */
+    double handshake_logged;
+    double role_logged; /* a worker message from a non-worker key was last logged */
     ns_journal_t *journal;
     int replaying;             /* inside journal replay: no sends, no appends */
     s_job_t **jobs;
@@ -362,6 +366,9 @@ static int s_set_vars(s_job_t *j, const msgpack_object *vars, ns_err_t *err)
         if (ns_mp_strz(&vars->via.map.ptr[i].key, k, sizeof k) ||
             ns_mp_strz(&vars->via.map.ptr[i].val, v, sizeof v))
             return ns_errf(err, "vars must map short strings to strings");
+        if (strlen(k) != vars->via.map.ptr[i].key.via.str.size ||
+            strlen(v) != vars->via.map.ptr[i].val.via.str.size) /* docs/SECURITY.md */
+            return ns_errf(err, "variable '%s' holds a NUL byte", k);
         j->var_names[j->nvars] = strdup(k);
         j->var_values[j->nvars] = strdup(v);
         j->nvars++;
@@ -2168,13 +2175,38 @@ static void s_preempted(s_coord_t *c, int widx)
     ns_warn("worker %s preempted: %d running attempts requeued", w->id, n);
 }
 
+/* The messages a client key may send (docs/PROTOCOL.md); all others are a
+ * worker's. */
+static bool s_client_type(const char *t)
+{
+    return !strcmp(t, "SUBMIT") || !strcmp(t, "STATUS") || !strcmp(t, "CANCEL") ||
+           !strcmp(t, "LIST");
+}
+
+/* roles: what the sender's key may do (ns_sec_msg_roles). */
 static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const void *data,
-                         size_t len)
+                         size_t len, int roles)
 {
     ns_msg_t m;
     ns_err_t err;
     if (ns_msg_decode(&m, data, len, true, &err)) {
         ns_warn("dropping malformed message (%zu bytes): %s", len, err.msg);
+        return;
+    }
+    int need = s_client_type(m.type) ? NS_ROLE_CLIENT : NS_ROLE_WORKER;
+    if (!(roles & need)) {
+        /* a client's requests are few; a worker's heartbeats are not */
+        if (need == NS_ROLE_CLIENT || s_mono() - c->role_logged >= 30) {
+            ns_warn("refused a %s message from a key with the roles '%s': it needs the role '%s'",
+                    m.type, ns_roles_name(roles), ns_roles_name(need));
+            if (need == NS_ROLE_WORKER)
+                c->role_logged = s_mono();
+        }
+        if (need == NS_ROLE_CLIENT)
+            s_reply_error(c, rid, ridlen,
+                          "this key may not submit or query jobs: its allow-list role is "
+                          "not 'client'");
+        ns_msg_free(&m);
         return;
     }
     int widx = s_find_worker(c, rid, ridlen);
@@ -2506,6 +2538,8 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
 {
     s_coord_t c = {.o = opts};
     int rc = -1;
+    if (!opts->sec)
+        return ns_errf(err, "no security settings: CurveZMQ keys, or insecure on loopback");
     c.replaying = 1;
     c.journal = ns_journal_open(opts->journal, s_replay_record, &c, err);
     c.replaying = 0;
@@ -2515,6 +2549,10 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
     ns_info("journal %s: replayed %ld records, %d jobs", opts->journal,
             ns_journal_replayed(c.journal), c.njobs);
     c.zctx = zmq_ctx_new();
+    /* the ZAP handler first: the server socket must never see a handshake
+     * without it (docs/SECURITY.md) */
+    if (!opts->sec->insecure && !(c.zap = ns_zap_start(c.zctx, opts->sec->allow_file, err)))
+        goto out;
     c.router = zmq_socket(c.zctx, ZMQ_ROUTER);
     int one = 1;
     if (!c.router || ns_zsock_setup(c.router) ||
@@ -2523,11 +2561,15 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
         ns_errf(err, "cannot create the coordinator socket: %s", zmq_strerror(errno));
         goto out;
     }
+    if (ns_sec_server(c.router, opts->sec, opts->bind, err))
+        goto out;
+    c.mon = ns_sec_monitor(c.zctx, c.router, "coordinator");
     if (zmq_bind(c.router, opts->bind)) {
         ns_errf(err, "cannot bind '%s': %s", opts->bind, zmq_strerror(errno));
         goto out;
     }
-    ns_info("coordinator listening on %s", opts->bind);
+    ns_info("coordinator listening on %s (%s)", opts->bind,
+            opts->sec->insecure ? "INSECURE: plain TCP, no authentication" : "CurveZMQ, allow-list");
     if (s_fleet_init(&c, err))
         goto out;
     if (opts->http) {
@@ -2564,7 +2606,8 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
             }
             int extra = zmq_msg_more(&msg);
             if (!extra)
-                s_on_message(&c, rid, (size_t)rl, zmq_msg_data(&msg), zmq_msg_size(&msg));
+                s_on_message(&c, rid, (size_t)rl, zmq_msg_data(&msg), zmq_msg_size(&msg),
+                             ns_sec_msg_roles(opts->sec, &msg));
             zmq_msg_close(&msg);
             while (extra) { /* drop multi-frame junk */
                 zmq_msg_t junk;
@@ -2584,6 +2627,14 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
         if (now - last_tick >= 0.1) {
             s_tick(&c);
             last_tick = now;
+            if (c.mon && (ns_sec_events(c.mon) & NS_SEC_EV_FAILED) &&
+                now - c.handshake_logged >= 60) {
+                ns_warn("a connection failed the %s handshake: a peer with a wrong coordinator "
+                        "public key, or %s",
+                        opts->sec->insecure ? "plain" : "CurveZMQ",
+                        opts->sec->insecure ? "one using CurveZMQ" : "one without CurveZMQ");
+                c.handshake_logged = now;
+            }
         }
         /* status snapshot: every 500 ms, and within 100 ms of messages */
         http_dirty |= n > 0;
@@ -2606,8 +2657,11 @@ int ns_coord_run(const ns_coord_opts_t *opts, ns_err_t *err)
         }
     rc = 0;
 out:
+    if (c.mon)
+        zmq_close(c.mon);
     if (c.router)
         zmq_close(c.router);
+    ns_zap_stop(&c.zap);
     if (c.zctx)
         zmq_ctx_term(c.zctx);
     ns_driver_destroy(&c.driver);

@@ -23,12 +23,14 @@
 #define NS_COORD_H
 
 #include "ns_autoscale.h"
+#include "ns_curve.h"
 #include "ns_err.h"
 
 #include <signal.h>
 
 typedef struct {
     const char *bind;          /* ZeroMQ endpoint to bind */
+    const ns_sec_t *sec;       /* CurveZMQ keys and allow-list, or insecure (ns_curve.h) */
     const char *journal;       /* journal file path */
     int heartbeat_ms;          /* send a heartbeat after this much silence (1000) */
     int liveness_ms;           /* a worker silent this long is dead (5000) */

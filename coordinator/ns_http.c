@@ -4,13 +4,15 @@
  *
  * The renderers escape everything that comes from jobs and workers: HTML
  * text and attributes (& < > " '), JSON strings (ns_buf_append_json), and
- * Prometheus label values (backslash, double quote, newline). Metric
+ * Prometheus label values (backslash, double quote, newline), and pass a
+ * failure's reason through ns_redact_text (docs/SECURITY.md). Metric
  * families are written whole, one after the other, each with its HELP and
  * TYPE lines, as the exposition format wants.
  */
 #include "ns_http.h"
 
 #include "ns_log.h"
+#include "ns_redact.h"
 
 #include <microhttpd.h>
 #include <netdb.h>
@@ -269,7 +271,8 @@ static int s_html_jobs(ns_buf_t *b, const ns_http_snap_t *snap)
         rc = rc ? rc : s_put(b, "</td><td>");
         rc = rc ? rc : s_html(b, dl);
         rc = rc ? rc : s_put(b, "</td><td class=\"r\">");
-        rc = rc ? rc : s_html(b, j->reason);
+        char why[2048];
+        rc = rc ? rc : s_html(b, ns_redact_text(s_str(j->reason), why, sizeof why));
         rc = rc ? rc : s_put(b, "</td></tr>\n");
     }
     return rc ? rc : s_put(b, "</table>\n");
@@ -372,7 +375,8 @@ int ns_http_render_json(ns_buf_t *b, const ns_http_snap_t *snap)
         rc = rc ? rc : s_field(b, ",\"state\":", j->state);
         rc = rc ? rc : s_field(b, ",\"date\":", j->date);
         rc = rc ? rc : s_field(b, ",\"pool\":", j->pool);
-        rc = rc ? rc : s_field(b, ",\"reason\":", j->reason);
+        char why[2048]; /* a failure's reason may quote a message: never a secret */
+        rc = rc ? rc : s_field(b, ",\"reason\":", ns_redact_text(s_str(j->reason), why, sizeof why));
         rc = rc ? rc
                 : ns_buf_appendf(
                       b,

@@ -265,13 +265,13 @@ static int s_oom(ns_delim_t *d, ns_err_t *err)
 
 static int s_too_many_fields(ns_delim_t *d, ns_record_t *rec)
 {
-    snprintf(d->reason, sizeof d->reason, "more than %d fields", d->o.max_fields);
+    snprintf(d->reason, sizeof d->reason, "record exceeds max_fields (%d)", d->o.max_fields);
     return s_reject(rec, d->reason);
 }
 
 static int s_too_long(ns_delim_t *d, ns_record_t *rec)
 {
-    snprintf(d->reason, sizeof d->reason, "line longer than %zu bytes", d->o.max_record);
+    snprintf(d->reason, sizeof d->reason, "record exceeds max_record (%zu bytes)", d->o.max_record);
     return s_reject(rec, d->reason);
 }
 

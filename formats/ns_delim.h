@@ -20,8 +20,10 @@
  * never splits other inputs. Preamble and header lines are skipped only by
  * the split that starts at offset 0.
  *
- * Bounds: a record longer than max_record bytes or with more than max_fields
- * fields is a reject (the reader skips to the next line end and goes on); an
+ * Bounds: a record longer than max_record bytes is the reject "record
+ * exceeds max_record (1048576 bytes)" (the reader skips to the next line end
+ * and goes on; the raw text is the record's first max_record bytes); one
+ * with more than max_fields fields is "record exceeds max_fields (256)"; an
  * unterminated quote at the end of input is a reject.
  *
  * Implements ns_recsrc_t (ns_records.h) through ns_delim_recsrc().

@@ -46,6 +46,8 @@
 #define S_ISA_LEN 106
 #define S_MAX_SEGMENTS_DEFAULT 100000
 #define S_MAX_SEGMENTS_LIMIT (1 << 28)
+#define S_MAX_ISEG_DEFAULT 10000000 /* segments of one interchange */
+#define S_MAX_ISEG_LIMIT (1 << 30)
 #define S_SDQ_MAX_ELEMENTS 24 /* tag, unit, qualifier, 10 pairs, location */
 #define S_GS_RAW 256          /* bytes of a GS kept for a reject's raw text */
 #define S_NULL UINT32_MAX     /* span length of an absent value */
@@ -122,6 +124,7 @@ typedef struct ns_edi {
     s_span_t sender;     /* ISA06 in isa, trimmed */
     s_span_t receiver;   /* ISA08 in isa, trimmed */
     uint32_t ngroups;    /* GS segments seen */
+    uint64_t iseg;       /* segments consumed, its ISA included (max_interchange_segments) */
 
     /* current functional group */
     bool group_open;       /* a GS is waiting for its GE */
@@ -412,7 +415,16 @@ static int s_take_segment(ns_edi_t *d, bool keep, uint32_t *uoff, ns_err_t *err)
         return -1;
     *uoff = (uint32_t)d->unit_len;
     size_t n = d->seg_len + (d->in.pos + d->seg_len < d->in.len ? 1 : 0);
+    d->iseg++;
     return s_take(d, n, keep, err);
+}
+
+/* Consumes the segment s_peek_segment found (SEG_OK: it has its
+ * terminator) without keeping it. */
+static void s_skip_segment(ns_edi_t *d)
+{
+    d->in.pos += d->ws + d->seg_len + 1;
+    d->iseg++;
 }
 
 /* Consumes a segment longer than S_MAX_SEGMENT: through its terminator or
@@ -421,6 +433,7 @@ static int s_take_long(ns_edi_t *d, bool keep, ns_err_t *err)
 {
     if (s_take(d, d->ws, keep, err) < 0)
         return -1;
+    d->iseg++;
     for (;;) {
         size_t avail = d->in.len - d->in.pos;
         const char *t = memchr(d->in.buf + d->in.pos, d->term, avail);
@@ -548,6 +561,7 @@ static void s_begin_interchange(ns_edi_t *d)
     d->sender = s_trim(d->isa, 35, 15);
     d->receiver = s_trim(d->isa, 54, 15);
     d->ngroups = 0;
+    d->iseg = 1;
     d->group_open = false;
     d->in.pos += S_ISA_LEN;
     d->state = S_INTER;
@@ -760,8 +774,8 @@ static int s_stray(ns_edi_t *d, int sr, ns_record_t *rec, ns_err_t *err)
     }
     if (first_long)
         s_reasonf(d,
-                  "interchange %.9s: %u segment%s outside a transaction set, the first longer "
-                  "than %u bytes",
+                  "interchange %.9s: %u segment%s outside a transaction set, the first exceeds "
+                  "the segment size limit (%u bytes)",
                   d->isa + 90, n, n == 1 ? "" : "s", S_MAX_SEGMENT);
     else
         s_reasonf(d, "interchange %.9s: %u segment%s outside a transaction set, starting with '%s'",
@@ -785,6 +799,49 @@ static int s_reject_segment(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
 
 static void s_begin_set(ns_edi_t *d);
 
+/* Whether the segment peeked (result sr) would be one more than the
+ * interchange may hold. */
+static bool s_inter_full(const ns_edi_t *d, int sr)
+{
+    return (sr == SEG_OK || sr == SEG_PARTIAL || sr == SEG_TOO_LONG) &&
+           d->iseg >= (uint64_t)d->o.max_interchange_segments;
+}
+
+/* The interchange holds more segments than max_interchange_segments: its
+ * segments from the one peeked (result sr) through its IEA (or up to the
+ * next ISA, or the end of input) are one reject, cut at max_record; the
+ * sets emitted before stay emitted. */
+static int s_inter_over(ns_edi_t *d, int sr, ns_record_t *rec, ns_err_t *err)
+{
+    d->in.pos += d->ws; /* line ends before it are not part of the raw text */
+    d->ws = 0;
+    const uint64_t off = d->in.off + d->in.pos;
+    s_unit_reset(d);
+    for (;;) {
+        uint32_t uoff;
+        bool last = sr == SEG_PARTIAL ||
+                    (sr == SEG_OK && s_tag(d, d->in.buf + d->in.pos + d->ws, "IEA"));
+        if (sr == SEG_TOO_LONG ? s_take_long(d, true, err) < 0
+                               : s_take_segment(d, true, &uoff, err) < 0)
+            return -1;
+        if (last)
+            break;
+        sr = s_peek_segment(d, err);
+        if (sr < 0)
+            return -1;
+        if (sr == SEG_EOF || sr == SEG_ISA)
+            break;
+    }
+    s_unit_trim(d);
+    s_reasonf(d,
+              "interchange %.9s exceeds max_interchange_segments (%d): the rest of it, through "
+              "its IEA, is skipped",
+              d->isa + 90, d->o.max_interchange_segments);
+    d->group_open = false;
+    d->state = S_OUT;
+    return s_reject_unit(d, rec, off);
+}
+
 static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
 {
     int sr = s_peek_segment(d, err);
@@ -794,6 +851,8 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
         return s_interchange_cut(d, rec, "input ends before IEA");
     if (sr == SEG_ISA)
         return s_interchange_cut(d, rec, "no IEA before the next ISA");
+    if (s_inter_full(d, sr))
+        return s_inter_over(d, sr, rec, err);
     if (sr != SEG_OK)
         return s_stray(d, sr, rec, err);
     const char *s = d->in.buf + d->in.pos + d->ws;
@@ -825,7 +884,7 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
         memcpy(d->gs_raw, s, d->gs_raw_len);
         d->nsets = 0;
         d->group_open = true;
-        d->in.pos += d->ws + d->seg_len + 1;
+        s_skip_segment(d);
         return S_AGAIN;
     }
     if (s_tag(d, s, "GE")) {
@@ -846,7 +905,7 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
                       has ? p : "");
             return s_reject_segment(d, rec, err);
         }
-        d->in.pos += d->ws + d->seg_len + 1;
+        s_skip_segment(d);
         return S_AGAIN;
     }
     if (s_tag(d, s, "IEA")) {
@@ -868,7 +927,7 @@ static int s_step_inter(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
                       has ? s_cut(n) : 0, has ? p : "");
             return s_reject_segment(d, rec, err);
         }
-        d->in.pos += d->ws + d->seg_len + 1;
+        s_skip_segment(d);
         return S_AGAIN;
     }
     return s_stray(d, sr, rec, err);
@@ -1150,8 +1209,8 @@ static int s_do_segment(ns_edi_t *d, uint32_t so, uint64_t obj_off, ns_err_t *er
     size_t n;
     uint64_t v = 0;
     if (d->nel > S_MAX_ELEMENTS) {
-        s_set_fail(d, "segment '%.*s' has more than %d elements", s_cut(d->el_len[0]), s,
-                   S_MAX_ELEMENTS - 1);
+        s_set_fail(d, "segment '%.*s' exceeds the element limit (%d elements)",
+                   s_cut(d->el_len[0]), s, S_MAX_ELEMENTS - 1);
         return 0;
     }
     if (d->nseg == 1) { /* the ST */
@@ -1279,6 +1338,13 @@ static int s_step_set(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
     int sr = s_peek_segment(d, err);
     if (sr < 0)
         return -1;
+    if (s_inter_full(d, sr)) {
+        /* s_step_inter then skips the rest of the interchange */
+        char why[96];
+        snprintf(why, sizeof why, "interchange exceeds max_interchange_segments (%d)",
+                 d->o.max_interchange_segments);
+        return s_end_set(d, rec, why);
+    }
     uint32_t so;
     switch (sr) {
     case SEG_EOF:
@@ -1294,7 +1360,7 @@ static int s_step_set(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
             return -1;
         if (d->nseg < UINT32_MAX)
             d->nseg++;
-        s_set_fail(d, "segment longer than %u bytes", S_MAX_SEGMENT);
+        s_set_fail(d, "segment exceeds the segment size limit (%u bytes)", S_MAX_SEGMENT);
         return S_AGAIN;
     default:
         break;
@@ -1312,9 +1378,9 @@ static int s_step_set(ns_edi_t *d, ns_record_t *rec, ns_err_t *err)
     if (d->nseg < UINT32_MAX)
         d->nseg++;
     if (d->nseg > (uint32_t)d->o.max_segments)
-        s_set_fail(d, "more than %d segments", d->o.max_segments);
+        s_set_fail(d, "exceeds max_segments (%d)", d->o.max_segments);
     if (d->unit_over)
-        s_set_fail(d, "longer than %zu bytes", d->o.max_record);
+        s_set_fail(d, "exceeds max_record (%zu bytes)", d->o.max_record);
     if (!d->set_failed && s_do_segment(d, so, obj_off, err) < 0)
         return -1;
     if (!is_se)
@@ -1421,6 +1487,7 @@ void ns_edi_opts_default(ns_edi_opts_t *o)
     memset(o, 0, sizeof *o);
     o->max_record = NS_INBUF_RECORD_DEFAULT;
     o->max_segments = S_MAX_SEGMENTS_DEFAULT;
+    o->max_interchange_segments = S_MAX_ISEG_DEFAULT;
 }
 
 ns_recsrc_t *ns_edi_new(ns_reader_t *src, const ns_edi_opts_t *opts, ns_err_t *err)
@@ -1441,6 +1508,13 @@ ns_recsrc_t *ns_edi_new(ns_reader_t *src, const ns_edi_opts_t *opts, ns_err_t *e
     if (o.max_segments < 0 || o.max_segments > S_MAX_SEGMENTS_LIMIT) {
         ns_errf(err, "edi reader: max_segments %d is not in 1..%d", o.max_segments,
                 S_MAX_SEGMENTS_LIMIT);
+        return NULL;
+    }
+    if (o.max_interchange_segments == 0)
+        o.max_interchange_segments = S_MAX_ISEG_DEFAULT;
+    if (o.max_interchange_segments < 0 || o.max_interchange_segments > S_MAX_ISEG_LIMIT) {
+        ns_errf(err, "edi reader: max_interchange_segments %d is not in 1..%d",
+                o.max_interchange_segments, S_MAX_ISEG_LIMIT);
         return NULL;
     }
     ns_edi_t *d = calloc(1, sizeof *d);

@@ -34,11 +34,20 @@
  * a malformed ISA (which takes the rest of its interchange, through an IEA
  * or up to the next well-formed ISA, or the rest of the object).
  *
- * Bounds: a segment is at most 65536 bytes; a set at most max_record bytes
- * and max_segments segments; the records held for one set are bounded by
- * max_record (each needs a few bytes of set text). Memory is a 256 KiB input
- * buffer plus arrays sized for the largest set seen, reused from set to set:
- * nothing is allocated per field or per record.
+ * Bounds, each a reject that names it: a segment is at most 65536 bytes
+ * ("segment exceeds the segment size limit (65536 bytes)") and 63 elements;
+ * a set at most max_record bytes ("transaction set 0001: exceeds
+ * max_record (1048576 bytes)") and max_segments segments ("transaction set
+ * 0001: exceeds max_segments (100000)"); an interchange at most
+ * max_interchange_segments segments, its ISA and IEA included: the segment
+ * past it and everything after it through the IEA are one reject
+ * ("interchange 000000601 exceeds max_interchange_segments (10000000): the
+ * rest of it, through its IEA, is skipped"; a set open at that point is a
+ * reject of its own first), the sets before it stay emitted. The records
+ * held for one set are bounded by max_record (each needs a few bytes of set
+ * text). Memory is a 256 KiB input buffer plus arrays sized for the largest
+ * set seen, reused from set to set: nothing is allocated per field or per
+ * record.
  *
  * Workload: 852 files are small to medium (kilobytes to tens of megabytes,
  * hundreds to tens of thousands of LIN loops, one to a few hundred stores
@@ -56,6 +65,8 @@
 typedef struct {
     size_t max_record; /* bytes of one transaction set (and of a reject's raw text); 1 MiB when 0 */
     int max_segments;  /* segments of one transaction set; 100000 when 0 */
+    int max_interchange_segments; /* segments of one interchange, ISA and IEA included;
+                                     10000000 when 0 */
 } ns_edi_opts_t;
 
 /* Output columns, in record order. */
@@ -79,7 +90,8 @@ enum {
 /* The column names ("sender", ..., "qty_returned"), indexed by the enum. */
 extern const char *const ns_edi_field_names[NS_EDI_NFIELDS];
 
-/* Sets the defaults: max_record 1 MiB, max_segments 100000. */
+/* Sets the defaults: max_record 1 MiB, max_segments 100000,
+ * max_interchange_segments 10000000. */
 void ns_edi_opts_default(ns_edi_opts_t *o);
 
 /* A reader of the whole object behind src (borrowed; read from offset 0;

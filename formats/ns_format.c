@@ -62,8 +62,28 @@ static int s_edi_field(const char *name)
     return -1;
 }
 
+/* A stream with nothing in it: the reader ns_format_check makes over it
+ * checks the job's options and JSON paths as every task's reader will. */
+static ssize_t s_empty_read(ns_reader_t *r, void *buf, size_t n, ns_err_t *err)
+{
+    return 0;
+}
+
+static void s_empty_close(ns_reader_t *r)
+{
+}
+
 int ns_format_check(const ns_job_t *j, ns_err_t *err)
 {
+    if (j->format == NS_FORMAT_JSON || j->format == NS_FORMAT_DELIMITED) {
+        /* a path the reader refuses ("a..b", "x[].y" with nothing exploded)
+         * is an error at submit, not in every map task */
+        struct ns_reader empty = {.read = s_empty_read, .close = s_empty_close};
+        ns_recsrc_t *s = ns_format_open(j, &empty, 0, 0, UINT64_MAX, err);
+        if (!s)
+            return ns_err_prefix(err, "job '%s'", j->name);
+        s->destroy(s);
+    }
     if (j->format == NS_FORMAT_EDI) {
         for (int i = 0; i < j->nin; i++)
             if (!j->in[i].path_key && s_edi_field(s_field_of(&j->in[i])) < 0)
@@ -110,6 +130,10 @@ ns_recsrc_t *ns_format_open(const ns_job_t *j, ns_reader_t *src, uint64_t first,
         ns_edi_opts_t o;
         ns_edi_opts_default(&o);
         o.max_record = j->max_record;
+        if (j->max_segments > 0)
+            o.max_segments = j->max_segments;
+        if (j->max_interchange_segments > 0)
+            o.max_interchange_segments = j->max_interchange_segments;
         s_project_t *p = calloc(1, sizeof *p);
         if (!p) {
             ns_errf(err, "edi reader: out of memory");
@@ -132,6 +156,8 @@ ns_recsrc_t *ns_format_open(const ns_job_t *j, ns_reader_t *src, uint64_t first,
         ns_json_opts_t o;
         ns_json_opts_default(&o);
         o.max_record = j->max_record;
+        if (j->max_depth > 0)
+            o.max_depth = j->max_depth;
         o.concatenated = j->concatenated;
         const char *paths[NS_MAX_COLUMNS];
         int np = 0;

@@ -242,7 +242,8 @@ static int s_reject(ns_record_t *rec, uint64_t off, const char *raw, size_t n, s
 
 static int s_too_long(ns_json_t *d, ns_record_t *rec, uint64_t off, const char *raw, size_t n)
 {
-    snprintf(d->reason, sizeof d->reason, "value longer than %zu bytes", d->o.max_record);
+    snprintf(d->reason, sizeof d->reason, "JSON value exceeds max_record (%zu bytes)",
+             d->o.max_record);
     return s_reject(rec, off, raw, n, d->o.max_record, d->reason);
 }
 

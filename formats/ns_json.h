@@ -44,9 +44,10 @@
  *   - "invalid JSON: ..." with what is wrong; in JSON lines, a line that
  *     holds two values (`}{`) is "bytes after the value": such files need
  *     `concatenated`;
- *   - "value longer than N bytes" (JSON lines: the line, CR excluded,
- *     offset of the line; concatenated: the value or bad region);
- *   - "nesting deeper than N levels" (the top-level object is level 1);
+ *   - "JSON value exceeds max_record (N bytes)" (JSON lines: the line, CR
+ *     excluded, offset of the line; concatenated: the value or bad region);
+ *   - "JSON nesting exceeds max_depth (N)" (the top-level object is level
+ *     1; a level past it is refused before the parser descends into it);
  *   - "top-level value is not an object" (an array, string, number, ...,
  *     told by its first byte);
  *   - "'line_items' is not an array".

@@ -120,7 +120,7 @@ static int s_fail_sj(ns_json_shim_t *s, error_code e)
     case INCORRECT_TYPE:
         return s_fail(s, NS_JSON_E_INVALID, "invalid JSON: unexpected character");
     case DEPTH_ERROR:
-        snprintf(s->msg, sizeof s->msg, "nesting deeper than %d levels", s->max_depth);
+        snprintf(s->msg, sizeof s->msg, "JSON nesting exceeds max_depth (%d)", s->max_depth);
         return s_fail(s, NS_JSON_E_DEPTH, s->msg);
     case MEMALLOC:
         return s_fail(s, NS_JSON_E_NOMEM, "out of memory");

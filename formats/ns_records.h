@@ -44,7 +44,8 @@ typedef struct {
     uint64_t offset;    /* object offset of the record's first byte */
     const char *raw;    /* the raw record bytes (possibly cut at the record bound) */
     size_t raw_len;
-    const char *reject; /* for NS_REC_REJECT: the reason ("line longer than 1048576 bytes") */
+    const char *reject; /* for NS_REC_REJECT: the reason ("record exceeds max_record
+                           (1048576 bytes)") */
 } ns_record_t;
 
 enum { NS_REC_END = 0, NS_REC_RECORD = 1, NS_REC_REJECT = 2 };

@@ -298,8 +298,9 @@ static int s_world(ns_buf_t *b, const ns_gen_t *g)
     for (int p = 0; p < NS_GEN_NPARTNER; p++) {
         const ns_gen_partner_t *pt = &ns_gen_partners[p];
         static const char *const cad[3] = {"daily", "weekly", "week_to_date"};
-        S_J("%s{\"code\":\"%s\",\"channel\":\"%s\",\"cadence\":\"%s\"", p ? "," : "", pt->code,
-            ns_gen_channel_names[pt->channel], cad[pt->cadence]);
+        S_J("%s{\"code\":\"%s\",\"channel\":\"%s\",\"cadence\":\"%s\",\"stores_in\":\"%s\"",
+            p ? "," : "", pt->code, ns_gen_channel_names[pt->channel], cad[pt->cadence],
+            pt->europe ? "GB,DE,FR,NL,ES" : "US");
         if (pt->channel == NS_GEN_CH_DEPARTMENT) {
             char e[2] = {pt->elem, 0}, c[2] = {pt->comp, 0};
             S_J(",\"style\":\"%s\",\"element_separator\":", pt->sdq ? "SDQ" : "N1*RL");
@@ -366,9 +367,10 @@ static int s_effects(ns_buf_t *b)
             "\"tmax_normal_mean_c\":%s,\"tmax_normal_amplitude_c\":%s}",
             r ? "," : "", rg->code, re, te, mean, amp);
     }
-    S_J("]},\"unemployment\":{\"elasticity\":%g,\"reference_rate\":%g,\"applies_to\":"
-        "\"US own and partner stores, by the store's state and the sale's month\"},",
-        NS_GEN_UNEMP_ELASTICITY, NS_GEN_UNEMP_REFERENCE);
+    S_J("]},\"unemployment\":{\"elasticity\":%g,\"reference_rate\":%g,\"lag_months\":%d,\"applies_to\":"
+        "\"US own and partner stores, by the store's state: the rate of the month lag_months before "
+        "the sale's month\"},",
+        NS_GEN_UNEMP_ELASTICITY, NS_GEN_UNEMP_REFERENCE, NS_GEN_UNEMP_LAG_MONTHS);
     S_J("\"trend_reference_day\":\"2026-01-01\",\"channel_growth_per_year\":{");
     for (int i = 0; i < NS_GEN_NCH; i++) {
         s_dbl(x, sizeof x, ns_gen_channel_growth[i]);

@@ -6,7 +6,8 @@
  * one interchange per file, separators defined by its ISA and different per
  * partner (GRANDDEPT '*' '>' "~\n", weekly, one N1*RL transaction set per
  * store; HARTWELLS '|' '^' "\n", daily, one set with SDQ per-store
- * quantities; NORDLINE '*' ':' "~" on one line, daily, N1*RL sets). XQ
+ * quantities; NORDLINE '*' ':' "~" on one line, daily, N1*RL sets;
+ * MERIDIAN, the European group, '*' '>' "~\n", daily, N1*RL sets). XQ
  * gives the reporting period; ZA QS (sold), QA (on hand), QU (returned).
  * An interchange covers one period; it is normally delivered the day after
  * the period ends, sometimes 1..3 days late, sometimes a second time the

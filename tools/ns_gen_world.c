@@ -142,15 +142,19 @@ const int ns_gen_nstates = (int)(sizeof ns_gen_states / sizeof ns_gen_states[0])
 
 const ns_gen_partner_t ns_gen_partners[NS_GEN_NPARTNER] = {
     {"GRANDDEPT", "GRAND DEPT", NS_GEN_CH_DEPARTMENT, NS_GEN_WEEKLY, 3, '*', '>', "~\n", false,
-     false, 90, 0.55, 100, 4},
+     false, 90, 0.55, 100, 4, false},
     {"HARTWELLS", "HARTWELLS", NS_GEN_CH_DEPARTMENT, NS_GEN_DAILY, 0, '|', '^', "\n", true, false,
-     70, 0.45, 100, 2},
+     70, 0.45, 100, 2, false},
     {"NORDLINE", "NORDLINE", NS_GEN_CH_DEPARTMENT, NS_GEN_DAILY, 0, '*', ':', "~", false, false,
-     60, 0.40, 100, 5},
+     60, 0.40, 100, 5, false},
     {"VALUMART", "VALUMART", NS_GEN_CH_DISCOUNT, NS_GEN_WEEKLY, 2, 0, 0, NULL, false, false, 110,
-     0.30, 85, 6},
+     0.30, 85, 6, false},
     {"THRIFTCO", "THRIFTCO", NS_GEN_CH_DISCOUNT, NS_GEN_WEEK_TO_DATE, 0, 0, 0, NULL, false, true,
-     80, 0.25, 80, 7},
+     80, 0.25, 80, 7, false},
+    /* a European department-store group: stores in every European country
+     * of the world, a daily 852 with one N1*RL set per store */
+    {"MERIDIAN", "MERIDIAN", NS_GEN_CH_DEPARTMENT, NS_GEN_DAILY, 0, '*', '>', "~\n", false, false,
+     110, 0.50, 100, 3, true},
 };
 
 const ns_gen_campaign_t ns_gen_campaigns[NS_GEN_NCAMPAIGN] = {
@@ -578,7 +582,8 @@ double ns_gen_day_effect(uint64_t seed, const ns_gen_store_rec_t *s, int channel
     if (c->fips) {
         int y, m, d;
         ns_gen_civil(day, &y, &m, &d);
-        double u = ns_gen_unemp_tenths(seed, c->fips, y, m) / 10.0;
+        int lag = y * 12 + (m - 1) - NS_GEN_UNEMP_LAG_MONTHS; /* months since year 0 */
+        double u = ns_gen_unemp_tenths(seed, c->fips, lag / 12, lag % 12 + 1) / 10.0;
         f *= pow(u / NS_GEN_UNEMP_REFERENCE, NS_GEN_UNEMP_ELASTICITY);
     }
     return f * ns_gen_channel_trend(channel, day);
@@ -626,16 +631,34 @@ void ns_gen_partner_store(int p, int k, ns_gen_store_rec_t *s)
     /* 7919 is prime, so k -> num is one to one for k < 9000 */
     s->num = 100 + (int)(((uint64_t)k * 7919u + (uint64_t)p * 1237u) % 9000u);
     snprintf(s->id, sizeof s->id, "%04d", s->num);
-    s->city = (int)ns_gen_below(&r, S_NUS_CITIES);
-    s->currency = NS_GEN_USD;
+    if (pt->europe) {
+        /* the group's stores go round its countries (GB, DE, FR, NL, ES: the
+         * regions R_GB..R_ES), then round each country's cities, so that
+         * every country has ceil / floor of stores / 5 of them */
+        int region = R_GB + k % (R_ES - R_GB + 1), nth = k / (R_ES - R_GB + 1), found = 0;
+        for (int i = 0; i < ns_gen_ncities; i++)
+            found += ns_gen_cities[i].region == region;
+        for (int i = 0, m = nth % found; i < ns_gen_ncities; i++)
+            if (ns_gen_cities[i].region == region && m-- == 0) {
+                s->city = i;
+                break;
+            }
+        s->currency = strcmp(ns_gen_cities[s->city].country, "GB") == 0 ? NS_GEN_GBP : NS_GEN_EUR;
+    } else {
+        s->city = (int)ns_gen_below(&r, S_NUS_CITIES);
+        s->currency = NS_GEN_USD;
+    }
     s->size = 0.7 + 0.6 * ns_gen_unif(&r);
     s_common_attrs(&r, s);
+    /* the floor area follows the store's traffic (size), as an own store's
+     * does, up to a tenth: a bigger store sells more of our lines */
     if (pt->channel == NS_GEN_CH_DEPARTMENT) {
-        s->mall = ns_gen_chance(&r, 0.7) ? NS_GEN_MALL_ENCLOSED : NS_GEN_MALL_STREET;
-        s->sqft = 1000 * (90 + (int)ns_gen_below(&r, 130));
+        /* high-street stores in Europe, mall anchors in the US */
+        s->mall = ns_gen_chance(&r, pt->europe ? 0.3 : 0.7) ? NS_GEN_MALL_ENCLOSED : NS_GEN_MALL_STREET;
+        s->sqft = 1000 * ((int)(s->size * 150) + (int)ns_gen_below(&r, 15));
     } else {
         s->mall = ns_gen_chance(&r, 0.85) ? NS_GEN_MALL_STRIP : NS_GEN_MALL_OUTLET;
-        s->sqft = 1000 * (80 + (int)ns_gen_below(&r, 100));
+        s->sqft = 1000 * ((int)(s->size * 130) + (int)ns_gen_below(&r, 13));
     }
     char city[48];
     snprintf(city, sizeof city, "%s", ns_gen_cities[s->city].city);

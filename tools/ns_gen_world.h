@@ -153,9 +153,14 @@ extern const int ns_gen_nstates;
 /* The true seasonally adjusted unemployment rate of a state and month, in
  * tenths of a percent (51 = 5.1%). */
 int ns_gen_unemp_tenths(uint64_t seed, int fips, int year, int month);
-/* Planted: store traffic x (rate / reference)^elasticity, US stores. */
+/* Planted: store traffic x (rate / reference)^elasticity, US stores, with
+ * the true rate of the state in the month NS_GEN_UNEMP_LAG_MONTHS before
+ * the month of the sale: the latest month whose rate is published (third
+ * Friday of the next month) before the month of the sale begins, the
+ * labour-market news shoppers spend on. */
 #define NS_GEN_UNEMP_ELASTICITY (-0.5)
 #define NS_GEN_UNEMP_REFERENCE 5.0
+#define NS_GEN_UNEMP_LAG_MONTHS 2
 
 /* ------------------------------------------------------------------- FX */
 
@@ -232,9 +237,10 @@ typedef struct {
     double carry;          /* fraction of the styles it carries */
     int price_pct;         /* portal: its retail price as percent of list */
     int send_hour;         /* hour of the day it sends (ISA10 / run time) */
+    bool europe;           /* its stores are in GB, DE, FR, NL and ES (else in the US) */
 } ns_gen_partner_t;
 
-enum { NS_GEN_NPARTNER = 5 };
+enum { NS_GEN_NPARTNER = 6 };
 extern const ns_gen_partner_t ns_gen_partners[NS_GEN_NPARTNER];
 
 /* Stores per partner for a run of n own stores. */

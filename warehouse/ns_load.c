@@ -16,8 +16,11 @@
 #include <xxhash.h>
 
 #define S_LOCK_CLASS 1852339316 /* advisory lock class of nightshift loads ("nsld") */
-#define S_MANIFEST_MAX ((size_t)64 << 20)
-#define S_JOBJSON_MAX ((size_t)16 << 20)
+/* Bounds of the run's documents (docs/SECURITY.md): a manifest entry is
+ * about 200 bytes, so 16 MiB is some 80,000 load files; the parser (ns_cj)
+ * makes a node of every value, so the bytes bound its memory too. */
+#define S_MANIFEST_MAX ((size_t)16 << 20) /* max_manifest_bytes */
+#define S_JOBJSON_MAX ((size_t)16 << 20)  /* max_jobjson_bytes */
 #define S_COPY_CHUNK ((size_t)256 << 10)
 #define S_MAX_STREAMS 64
 
@@ -70,8 +73,26 @@ static int s_col_index(const ns_load_run_t *r, const char *name)
     return -1;
 }
 
+/* Reads the whole document uri, at most max bytes: the store's error, or
+ * one that names the limit (its name in `limit`) when the object is larger. */
+static int s_get_doc(const char *uri, const char *limit, size_t max, char **text, size_t *len,
+                     ns_err_t *err)
+{
+    if (ns_store_get(uri, max, text, len, err) == 0)
+        return 0;
+    ns_object_t o;
+    ns_err_t herr;
+    if (ns_store_head(uri, &o, &herr) == 0 && o.size > max)
+        return ns_errf(err, "'%s' is %llu bytes, exceeds %s (%zu bytes)", uri,
+                       (unsigned long long)o.size, limit, max);
+    return -1;
+}
+
 static int s_read_manifest(ns_load_run_t *r, const char *text, size_t len, ns_err_t *err)
 {
+    if (len > S_MANIFEST_MAX)
+        return ns_errf(err, "manifest '%s' is %zu bytes, exceeds max_manifest_bytes (%zu bytes)",
+                       r->manifest, len, S_MANIFEST_MAX);
     XXH128_hash_t h = XXH3_128bits(text, len);
     snprintf(r->checksum, sizeof r->checksum, "%016llx%016llx", (unsigned long long)h.high64,
              (unsigned long long)h.low64);
@@ -113,6 +134,9 @@ out:
 static int s_read_jobjson(ns_load_run_t *r, const char *uri, const char *text, size_t len,
                           ns_err_t *err)
 {
+    if (len > S_JOBJSON_MAX)
+        return ns_errf(err, "'%s' is %zu bytes, exceeds max_jobjson_bytes (%zu bytes)", uri, len,
+                       S_JOBJSON_MAX);
     ns_cj_doc_t *d = ns_cj_parse(text, len, NULL, err);
     if (!d)
         return ns_err_prefix(err, "'%s'", uri);
@@ -207,6 +231,17 @@ out:
     return rc;
 }
 
+int ns_load_parse_manifest(ns_load_run_t *r, const char *text, size_t len, ns_err_t *err)
+{
+    return s_read_manifest(r, text, len, err);
+}
+
+int ns_load_parse_jobjson(ns_load_run_t *r, const char *uri, const char *text, size_t len,
+                          ns_err_t *err)
+{
+    return s_read_jobjson(r, uri, text, len, err);
+}
+
 int ns_load_read_run(const char *manifest, ns_load_run_t **out, ns_err_t *err)
 {
     *out = NULL;
@@ -219,7 +254,7 @@ int ns_load_read_run(const char *manifest, ns_load_run_t **out, ns_err_t *err)
     size_t len = 0;
     char uri[NS_URI_MAX];
     const char *slash = strrchr(manifest, '/');
-    int rc = ns_store_get(manifest, S_MANIFEST_MAX, &text, &len, err);
+    int rc = s_get_doc(manifest, "max_manifest_bytes", S_MANIFEST_MAX, &text, &len, err);
     if (!rc)
         rc = s_read_manifest(r, text, len, err);
     free(text);
@@ -228,7 +263,7 @@ int ns_load_read_run(const char *manifest, ns_load_run_t **out, ns_err_t *err)
         rc = ns_errf(err, "manifest URI '%s' has no folder", manifest);
     if (!rc) {
         snprintf(uri, sizeof uri, "%.*sjob.json", (int)(slash - manifest + 1), manifest);
-        rc = ns_store_get(uri, S_JOBJSON_MAX, &text, &len, err);
+        rc = s_get_doc(uri, "max_jobjson_bytes", S_JOBJSON_MAX, &text, &len, err);
         if (!rc)
             rc = s_read_jobjson(r, uri, text, len, err);
         free(text);

@@ -43,6 +43,13 @@ typedef struct {
  * not succeed, and keys that are not among the columns. */
 int ns_load_read_run(const char *manifest, ns_load_run_t **out, ns_err_t *err);
 void ns_load_run_free(ns_load_run_t **rp);
+/* The two parsers of ns_load_read_run, for tests and fuzzing: the manifest's
+ * text (files, sizes, checksum) and the job.json's, named uri in messages,
+ * into r, a zeroed run (calloc) with manifest set. 0, or -1 with err set;
+ * free r with ns_load_run_free either way. */
+int ns_load_parse_manifest(ns_load_run_t *r, const char *text, size_t len, ns_err_t *err);
+int ns_load_parse_jobjson(ns_load_run_t *r, const char *uri, const char *text, size_t len,
+                          ns_err_t *err);
 
 typedef enum { NS_TARGET_POSTGRES = 0, NS_TARGET_REDSHIFT } ns_load_target_t;
 

@@ -1,6 +1,8 @@
 /* ns_wh: which warehouse, embedded SQL, libpq helpers (ns_wh.h). */
 #include "ns_wh.h"
 
+#include "ns_redact.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +58,79 @@ int ns_wh_conninfo(const char *arg, char *out, size_t cap, ns_err_t *err)
     return 0;
 }
 
+char *ns_wh_hide_arg(char *arg)
+{
+    char *copy = arg ? strdup(arg) : NULL;
+    if (!copy)
+        return NULL;
+    char red[4096];
+    ns_redact_conninfo(copy, red, sizeof red);
+    size_t n = strlen(arg), rl = strlen(red);
+    if (strcmp(red, copy)) {
+        memset(arg, ' ', n);
+        memcpy(arg, red, rl < n ? rl : n);
+    }
+    return copy;
+}
+
+/* src into dst (cap bytes), cut to fit. */
+static void s_set(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memmove(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void s_mask_one(const char *secret, void *msg)
+{
+    ns_redact_secret(msg, secret);
+}
+
+/* Keeps the connection string's secrets out of libpq's message msg (cap
+ * bytes): every password value, as our reader and as libpq reads it, is
+ * masked; when libpq cannot parse the string at all its message quotes
+ * pieces of it ("invalid percent-encoded token: \"...\""), so a quoted
+ * piece is kept only when it is also in the string with its passwords
+ * masked; then what still looks like a secret (ns_redact_text). */
+static void s_scrub(char *msg, size_t cap, const char *ci)
+{
+    ns_redact_conninfo_secrets(ci, s_mask_one, msg);
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(ci, &perr);
+    if (opts) {
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+            if (o->val && (!strcmp(o->keyword, "password") || !strcmp(o->keyword, "sslpassword")))
+                ns_redact_secret(msg, o->val);
+        PQconninfoFree(opts);
+    } else {
+        PQfreemem(perr);
+        char safe[4096], out[1024];
+        ns_redact_conninfo(ci, safe, sizeof safe);
+        size_t o = 0;
+        for (const char *p = msg; *p && o + 1 < sizeof out;) {
+            const char *e = *p == '"' ? strchr(p + 1, '"') : NULL;
+            size_t n = e ? (size_t)(e - p - 1) : 0;
+            char piece[1024];
+            if (e && n > 0 && n < sizeof piece) {
+                memcpy(piece, p + 1, n);
+                piece[n] = '\0';
+                int ok = strstr(safe, piece) != NULL;
+                int w = snprintf(out + o, sizeof out - o, "\"%s\"", ok ? piece : NS_REDACT_MASK);
+                o += w > 0 && (size_t)w < sizeof out - o ? (size_t)w : 0;
+                p = e + 1;
+                continue;
+            }
+            out[o++] = *p++;
+        }
+        out[o] = '\0';
+        s_set(msg, cap, out);
+    }
+    char tmp[1024];
+    s_set(msg, cap, ns_redact_text(msg, tmp, sizeof tmp));
+}
+
 PGconn *ns_wh_connect(const char *arg, ns_err_t *err)
 {
     char ci[4096];
@@ -71,12 +146,14 @@ PGconn *ns_wh_connect(const char *arg, ns_err_t *err)
         return NULL;
     }
     if (PQstatus(c) != CONNECTION_OK) {
-        /* libpq's message names host and port, never the password */
+        /* libpq's message names host, port, user and database; it may
+         * quote a piece of a connection string it cannot parse */
         char msg[512];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
         size_t n = strlen(msg);
         while (n > 0 && isspace((unsigned char)msg[n - 1]))
             msg[--n] = '\0';
+        s_scrub(msg, sizeof msg, ci);
         ns_errf(err, "cannot connect to the warehouse: %s", msg);
         PQfinish(c);
         return NULL;

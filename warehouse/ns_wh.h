@@ -12,7 +12,9 @@
  *   4. "" : libpq's defaults, so PGHOST, PGPORT, PGUSER, PGDATABASE,
  *      PGPASSWORD, PGSERVICE ... work as with psql.
  * Passwords never appear in messages: ns_wh_describe shows host, port,
- * database and user only.
+ * database and user only, and ns_wh_connect's errors are scrubbed of the
+ * connection string's passwords (ns_redact.h). The connection string is
+ * used by the process that connects (the CLI) and sent nowhere.
  */
 #ifndef NS_WH_H
 #define NS_WH_H
@@ -37,6 +39,13 @@ const char *ns_wh_sql(const char *path);
 /* The connection string to use (rules above) into out; 0, or -1 when it
  * does not fit or the conninfo file cannot be read. */
 int ns_wh_conninfo(const char *arg, char *out, size_t cap, ns_err_t *err);
+
+/* For a --warehouse argument of a command line: returns a malloc'd copy
+ * of arg (the caller uses and frees it; NULL when out of memory) and
+ * overwrites arg in place with its passwords masked, so that ps and
+ * /proc/PID/cmdline stop showing them (others may have seen them before:
+ * prefer $NIGHTSHIFT_WAREHOUSE, PGPASSWORD or a ~/.pgpass file). */
+char *ns_wh_hide_arg(char *arg);
 
 /* Connects (arg as for ns_wh_conninfo), with application_name nightshift,
  * client_encoding UTF8 and TimeZone UTC. NULL with err set on failure

@@ -175,10 +175,12 @@ ns_input_t *ns_input_open(const ns_job_t *j, const ns_split_t *in, unsigned flag
     ns_reader_t *raw = ns_store_open_read(in->uri, first, len, NS_READ_AHEAD, err);
     if (!raw)
         return NULL;
+    /* the bomb guard: input.max_ratio (a job built without the parser: the default) */
+    double ratio = j->max_ratio > 0 ? (double)j->max_ratio : (double)NS_CODEC_RATIO_DEFAULT;
     ns_reader_t *src = in->length < 0
-                           ? ns_codec_reader_sized(raw, (ns_codec_t)in->codec, in->size, 1000.0,
+                           ? ns_codec_reader_sized(raw, (ns_codec_t)in->codec, in->size, ratio,
                                                    in->uri, err)
-                           : ns_codec_reader(raw, (ns_codec_t)in->codec, 1000.0, err);
+                           : ns_codec_reader(raw, (ns_codec_t)in->codec, ratio, err);
     if (!src) /* the codec reader owned raw and closed it */
         return NULL;
     const ns_reader_t *codec = src;

@@ -5,6 +5,11 @@
  * and the typing of a field's text into a value. Shared by the map task and
  * the lookup tables, so a lookup reads exactly like an input.
  *
+ * Bounds: the job's input limits reach the readers (input.max_record,
+ * max_depth, max_segments, max_interchange_segments) and the decompressor
+ * (input.max_ratio: past it a compressed object is damaged, below); each
+ * is named in its reject (docs/SECURITY.md, "Bounded inputs").
+ *
  * Workload: one per input split of a map task (a few to hundreds), one per
  * lookup object per task.
  */

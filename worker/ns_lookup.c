@@ -11,6 +11,7 @@
 #include "ns_buf.h"
 #include "ns_codec.h"
 #include "ns_input.h"
+#include "ns_scope.h"
 #include "ns_store.h"
 
 #include <stdlib.h>
@@ -182,6 +183,8 @@ static int s_load_object(ns_lktable_t *t, const ns_object_t *o, ns_value_t *vals
     const ns_job_t *src = t->lk->src;
     ns_split_t sp = {.uri = (char *)o->uri, .offset = 0, .length = -1, .size = o->size,
                      .codec = (int)ns_codec_for(o->uri, src->compression)};
+    if (ns_scope_within(o->uri, src->input_uri, err)) /* the lookup's own prefix only */
+        return ns_err_prefix(err, "lookup '%s': refusing to read", t->lk->name);
     ns_input_t *in = ns_input_open(src, &sp, 0, err);
     if (!in)
         return ns_err_prefix(err, "lookup '%s'", t->lk->name);

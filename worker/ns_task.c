@@ -19,6 +19,7 @@
 #include "ns_plugin.h"
 #include "ns_row.h"
 #include "ns_run.h"
+#include "ns_scope.h"
 #include "ns_sorter.h"
 
 #include <ctype.h>
@@ -510,13 +511,24 @@ typedef struct {
     ns_lktable_t **lk;        /* the job's lookup tables, loaded at the start */
 } s_map_t;
 
+/* Every object a task writes lies under its job's prefix (ns_scope.h):
+ * joins key to it into uri, 0 or -1 with err set. */
+static int s_out_uri(const ns_task_t *t, const char *key, char *uri, ns_err_t *err)
+{
+    if (ns_uri_join(uri, t->prefix, key))
+        return ns_errf(err, "'%s' + '%s' is longer than %d bytes", t->prefix, key, NS_URI_MAX - 1);
+    if (ns_scope_within(uri, t->prefix, err))
+        return ns_err_prefix(err, "refusing to write");
+    return 0;
+}
+
 static int s_run_name(void *arg, int partition, int run_no, char *uri)
 {
     const ns_task_t *t = arg;
     char key[128];
     snprintf(key, sizeof key, "_tmp/m%05lld-a%lld/p%04d-r%04d.run.zst", (long long)t->task,
              (long long)t->attempt, partition, run_no);
-    return ns_uri_join(uri, t->prefix, key);
+    return s_out_uri(t, key, uri, NULL);
 }
 
 static int s_reject(s_map_t *m, const char *uri, uint64_t offset, const char *reason,
@@ -527,8 +539,8 @@ static int s_reject(s_map_t *m, const char *uri, uint64_t offset, const char *re
         char key[128];
         snprintf(key, sizeof key, "rejects/m%05lld-a%lld.txt", (long long)m->task->task,
                  (long long)m->task->attempt);
-        if (ns_uri_join(m->rejects_uri, m->task->prefix, key))
-            return ns_errf(err, "rejects uri too long");
+        if (s_out_uri(m->task, key, m->rejects_uri, err))
+            return -1;
         m->rejects = ns_store_open_write(m->rejects_uri, err);
         if (!m->rejects)
             return -1;
@@ -973,6 +985,8 @@ static int s_map_record(s_map_t *m, const ns_split_t *in, const ns_record_t *rec
 
 static int s_map_input(s_map_t *m, const ns_split_t *in, uint64_t bytes_base, ns_err_t *err)
 {
+    if (ns_scope_within(in->uri, m->job->input_uri, err)) /* the job's input only */
+        return ns_err_prefix(err, "refusing to read");
     ns_input_t *input = ns_input_open(m->job, in, NS_INPUT_DAMAGE_REJECT, err);
     if (!input)
         return -1;
@@ -1199,8 +1213,8 @@ static int s_reduce_open(s_reduce_t *r, ns_err_t *err)
     char key[128];
     snprintf(key, sizeof key, "load/part-%04d-%04d-a%lld.psv.zst", r->task->partition,
              r->file_no, (long long)r->task->attempt);
-    if (ns_uri_join(r->uri, r->task->prefix, key))
-        return ns_errf(err, "load file uri too long");
+    if (s_out_uri(r->task, key, r->uri, err))
+        return -1;
     ns_writer_t *w = ns_store_open_write(r->uri, err);
     if (!w)
         return -1;
@@ -1265,7 +1279,7 @@ static int s_merge_name(void *arg, int partition, int run_no, char *uri)
     char key[128];
     snprintf(key, sizeof key, "_tmp/r%05d-a%lld/i%05d.run.zst", partition, (long long)t->attempt,
              run_no);
-    return ns_uri_join(uri, t->prefix, key);
+    return s_out_uri(t, key, uri, NULL);
 }
 
 static int s_run_reduce(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_job_t *job,
@@ -1405,11 +1419,31 @@ out:
     return rc;
 }
 
+/* The task names only objects its job may reach (ns_scope.h): its prefix
+ * below output.uri, map inputs below input.uri, reduce runs below its
+ * prefix. A coordinator that says otherwise is not followed. */
+static int s_check_scope(const ns_task_t *t, const ns_job_t *job, ns_err_t *err)
+{
+    if (ns_scope_within(t->prefix, job->output_uri, err))
+        return ns_err_prefix(err, "task refused: its prefix is not the job's output.uri");
+    for (int i = 0; i < t->ninputs; i++)
+        if (ns_scope_within(t->inputs[i].uri, job->input_uri, err))
+            return ns_err_prefix(err, "task refused: input %d is not the job's input", i);
+    for (int i = 0; i < t->nruns; i++)
+        if (ns_scope_within(t->runs[i], t->prefix, err))
+            return ns_err_prefix(err, "task refused: run %d is not under the job's prefix", i);
+    return 0;
+}
+
 int ns_task_run(const ns_task_t *t, const ns_task_ctx_t *ctx, ns_msgb_t *done, ns_err_t *err)
 {
     ns_job_t *job = s_job(t, err);
     if (!job)
         return -2;
+    if (s_check_scope(t, job, err)) {
+        ns_job_destroy(&job);
+        return -2;
+    }
     s_slow(ctx);
     int rc = t->is_map ? s_run_map(t, ctx, job, done, err) : s_run_reduce(t, ctx, job, done, err);
     ns_job_destroy(&job);

@@ -77,8 +77,10 @@ static void *s_thread(void *arg)
 {
     s_slot_t *slot = arg;
     void *push = zmq_socket(slot->zctx, ZMQ_PUSH);
-    int linger = -1;
+    int linger = -1; /* what the thread pushed last (DONE) must arrive */
+    int64_t maxmsg = NS_PROTO_MAX_MSG;
     zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(push, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_connect(push, S_OUTBOX);
     s_thread_ctx_t tc = {slot, push};
     ns_task_ctx_t ctx = {.cancel = &slot->cancel, .progress = s_on_progress, .arg = &tc,
@@ -123,6 +125,9 @@ typedef struct {
     char host[64];
     int64_t session;           /* random per process: tells a restart from a re-READY */
     void *zctx, *dealer, *pull;
+    void *mon;                 /* the dealer's handshakes (CurveZMQ) */
+    double refused_logged;     /* when a refusal was last logged */
+    double refused_at;         /* the coordinator refused our key then (0: not) */
     s_slot_t *slots;
     double last_heard, last_sent;
     int draining;              /* STOP or a preemption: no more tasks, exit when idle */
@@ -299,6 +304,33 @@ static void s_preempt(s_worker_t *w)
             w->slots[i].cancel = 1;
 }
 
+#define S_REFUSED_RETRY_S 5.0
+
+/* (Re)opens the DEALER to the coordinator: CurveZMQ keys, routing id,
+ * reconnect backoff, the handshake monitor. */
+static int s_dealer_open(s_worker_t *w, ns_err_t *err)
+{
+    const ns_worker_opts_t *o = w->o;
+    if (w->mon)
+        zmq_close(w->mon);
+    if (w->dealer)
+        zmq_close(w->dealer);
+    w->mon = NULL;
+    w->dealer = zmq_socket(w->zctx, ZMQ_DEALER);
+    if (!w->dealer || ns_zsock_setup(w->dealer))
+        return ns_errf(err, "cannot set up the worker socket: %s", zmq_strerror(errno));
+    if (ns_sec_client(w->dealer, o->sec, o->connect, err))
+        return -1;
+    w->mon = o->sec->insecure ? NULL : ns_sec_monitor(w->zctx, w->dealer, "worker");
+    zmq_setsockopt(w->dealer, ZMQ_ROUTING_ID, w->id, strlen(w->id));
+    zmq_setsockopt(w->dealer, ZMQ_RECONNECT_IVL, &o->reconnect_ms, sizeof o->reconnect_ms);
+    zmq_setsockopt(w->dealer, ZMQ_RECONNECT_IVL_MAX, &o->reconnect_max_ms,
+                   sizeof o->reconnect_max_ms);
+    if (zmq_connect(w->dealer, o->connect))
+        return ns_errf(err, "cannot connect to '%s': %s", o->connect, zmq_strerror(errno));
+    return 0;
+}
+
 static int s_idle(const s_worker_t *w)
 {
     for (int i = 0; i < w->o->slots; i++)
@@ -325,20 +357,16 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
     w.slots = calloc((size_t)o->slots, sizeof *w.slots);
     w.zctx = zmq_ctx_new();
     w.pull = zmq_socket(w.zctx, ZMQ_PULL);
-    w.dealer = zmq_socket(w.zctx, ZMQ_DEALER);
-    if (!w.slots || !w.pull || !w.dealer || ns_zsock_setup(w.dealer) ||
-        zmq_bind(w.pull, S_OUTBOX)) {
+    if (!w.slots || !w.pull || ns_zsock_setup(w.pull) || zmq_bind(w.pull, S_OUTBOX)) {
         ns_errf(err, "cannot set up worker sockets: %s", zmq_strerror(errno));
         goto out;
     }
-    zmq_setsockopt(w.dealer, ZMQ_ROUTING_ID, w.id, strlen(w.id));
-    zmq_setsockopt(w.dealer, ZMQ_RECONNECT_IVL, &o->reconnect_ms, sizeof o->reconnect_ms);
-    zmq_setsockopt(w.dealer, ZMQ_RECONNECT_IVL_MAX, &o->reconnect_max_ms,
-                   sizeof o->reconnect_max_ms);
-    if (zmq_connect(w.dealer, o->connect)) {
-        ns_errf(err, "cannot connect to '%s': %s", o->connect, zmq_strerror(errno));
+    if (!o->sec) {
+        ns_errf(err, "no security settings: CurveZMQ keys, or insecure on loopback");
         goto out;
     }
+    if (s_dealer_open(&w, err))
+        goto out;
     ns_info("worker %s connecting to %s (pool %s, %s, %d slots)", w.id, o->connect, o->pool,
             o->capacity, o->slots);
     s_send_ready(&w);
@@ -387,6 +415,23 @@ int ns_worker_run(const ns_worker_opts_t *o, ns_err_t *err)
         if (w.draining && s_idle(&w))
             break;
         double now = s_mono();
+        if (w.mon && (ns_sec_events(w.mon) & NS_SEC_EV_REFUSED)) {
+            if (now - w.refused_logged >= 30) {
+                ns_error("the coordinator refused this worker's key %s: it is not on the "
+                         "coordinator's allow-list with the role 'worker' (retrying)",
+                         o->sec->own.public_key);
+                w.refused_logged = now;
+            }
+            w.refused_at = now;
+        }
+        /* libzmq does not reconnect after a refusal: a new socket, in case
+         * the key has been allowed meanwhile */
+        if (w.refused_at > 0 && now - w.refused_at >= S_REFUSED_RETRY_S) {
+            w.refused_at = 0;
+            if (s_dealer_open(&w, err))
+                goto out;
+            s_send_ready(&w);
+        }
         if ((now - w.last_heard) * 1000 > o->liveness_ms) {
             ns_warn("coordinator silent for %d ms; saying READY again", o->liveness_ms);
             s_send_ready(&w);
@@ -436,6 +481,8 @@ out:
                 ns_task_free(&w.slots[i].task);
             }
     }
+    if (w.mon)
+        zmq_close(w.mon);
     if (w.dealer) {
         /* give DISCONNECT a moment to leave */
         int linger = 200;

@@ -21,6 +21,7 @@
 #ifndef NS_WORKER_H
 #define NS_WORKER_H
 
+#include "ns_curve.h"
 #include "ns_err.h"
 
 #include <signal.h>
@@ -28,6 +29,7 @@
 
 typedef struct {
     const char *connect;       /* coordinator endpoint */
+    const ns_sec_t *sec;       /* CurveZMQ keys, or insecure on loopback (ns_curve.h) */
     const char *id;            /* worker id; NULL: host-pid-random */
     const char *pool;          /* pool name ("default") */
     const char *capacity;      /* "spot" or "on-demand" */

@@ -8,6 +8,9 @@ NS_SRC=${NS_SRC:?NS_SRC must point to the source tree}
 T=$(mktemp -d /tmp/ns-it.XXXXXX)
 export NIGHTSHIFT_HOME=$T/home
 mkdir -p "$NIGHTSHIFT_HOME" "$T/logs"
+# CurveZMQ keys and the allow-list in $NIGHTSHIFT_HOME/keys: every process of
+# the test finds them there (docs/SECURITY.md)
+"$NS_BIN" keys init >/dev/null
 # a free port per test run, below Linux's ephemeral range (32768-60999,
 # /proc/sys/net/ipv4/ip_local_port_range), so that no client socket of
 # another test can take it between this check and the coordinator's bind
@@ -154,4 +157,52 @@ pg_cleanup() {
   if [ -n "$PG_OWN_DIR" ]; then
     "$NS_SRC/deploy/pg" stop "$PG_OWN_DIR" >/dev/null 2>&1 || true
   fi
+}
+
+# ---- helpers added for the chaos suite (tests/chaos/run); usable by any test ----
+# free_port [FROM]: prints a port on 127.0.0.1 that nothing listens on, from
+# FROM (default a random one in 20000..31999, below the ephemeral range, as
+# PORT above) upwards.
+free_port() {
+  local p=${1:-$(( 20000 + RANDOM % 12000 ))}
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$(( p + 1 )); done
+  echo "$p"
+}
+
+# start_coordinator_checked [ARGS]: start_coordinator, but a coordinator that
+# exits instead of answering (a bad option, a port taken, a bad key file)
+# fails the test at once with the end of its log, instead of after 100
+# unanswered `list`s of 10 s each
+start_coordinator_checked() {
+  "$NS_BIN" coordinator --bind "$NIGHTSHIFT_COORDINATOR" --journal "$T/coordinator.journal" \
+    --heartbeat-ms 500 --liveness-ms $LIVENESS "$@" >>"$T/logs/coordinator.log" 2>&1 &
+  COORD_PID=$!
+  for _ in $(seq 100); do
+    kill -0 "$COORD_PID" 2>/dev/null ||
+      fail "the coordinator exited at start: $(tail -n 3 "$T/logs/coordinator.log")"
+    "$NS_BIN" list >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "coordinator did not come up"
+}
+
+# worker_busy PID: is the worker process PID registered and running a task?
+# (worker ids are HOST-PID-XXXX; `list --json` gives each worker's busy slots)
+worker_busy() {
+  local py=python3
+  [ -x /usr/bin/python3 ] && py=/usr/bin/python3 # not a (slow) pyenv shim
+  "$NS_BIN" list --json 2>/dev/null | $py -c '
+import json, sys
+pid = sys.argv[1]
+for w in json.load(sys.stdin).get("workers", []):
+    if w.get("id", "").split("-")[-2:-1] == [pid]:
+        sys.exit(0 if w.get("busy", 0) > 0 else 1)
+sys.exit(1)' "$1"
+}
+
+# live_pids PID...: those of the PIDs that are still running
+live_pids() {
+  local p
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && echo "$p"; done
+  return 0
 }

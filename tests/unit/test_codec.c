@@ -2,12 +2,15 @@
  * Tests of ns_codec: gzip (single and multi-member) and zstd round trips,
  * truncated and corrupt inputs reported as errors of the data kind (with
  * where, after handing out the intact prefix), source failures as I/O
- * errors, the compression-bomb guard, and codec choice by name.
+ * errors, the compression-bomb guard (at its edge, and 1 GiB bombs stopped
+ * without the output's memory), the zstd window limit, and codec choice by
+ * name.
  */
 #include "ns_codec.h"
 #include "ns_test_util.h"
 
 #include <criterion/criterion.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -449,7 +452,7 @@ static void s_bomb(ns_codec_t codec)
     size_t olen = 0;
     char *out = s_decode(comp, clen, codec, 0, 1 << 20, 2, &olen, &err);
     cr_assert_null(out, "the bomb guard did not trip");
-    cr_assert(strstr(err.msg, "compression bomb"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "decompressed size exceeds max_ratio ("), "%s", err.msg);
 
     /* a ratio large enough, or no guard, reads it all */
     out = s_decode(comp, clen, codec, 0, 1 << 20, 100000, &olen, &err);
@@ -471,6 +474,201 @@ Test(codec, bomb_guard_gzip)
 Test(codec, bomb_guard_zstd)
 {
     s_bomb(NS_CODEC_ZSTD);
+}
+
+/* The guard at its edge: out bytes from clen compressed pass with a ratio r
+ * where r * clen + 64 MiB >= out, and fail with one less. */
+static void s_bomb_edge(ns_codec_t codec)
+{
+    size_t n = 80u << 20;
+    char *zeros = calloc(1, n), *comp = NULL;
+    cr_assert(zeros);
+    size_t clen = 0;
+    ns_test_sink_t s = {0};
+    if (codec == NS_CODEC_GZIP) {
+        s_gzip_append(zeros, n, &comp, &clen);
+    } else {
+        s_zstd_write(zeros, n, 1 << 20, &s);
+        comp = s.data;
+        clen = s.len;
+    }
+    free(zeros);
+    cr_assert_lt(clen, 256u << 10); /* read in one go: the guard sees all of it */
+    double r = (double)(((n - NS_CODEC_BOMB_SLACK) + clen - 1) / clen);
+    cr_assert_geq(r * (double)clen + NS_CODEC_BOMB_SLACK, (double)n);
+    cr_assert_lt((r - 1) * (double)clen + NS_CODEC_BOMB_SLACK, (double)n);
+    ns_err_t err = {""};
+    size_t olen = 0;
+    char *out = s_decode(comp, clen, codec, 0, 1 << 20, r, &olen, &err);
+    cr_assert(out, "ratio %g: %s", r, err.msg);
+    cr_assert_eq(olen, n);
+    free(out);
+    out = s_decode(comp, clen, codec, 0, 1 << 20, r - 1, &olen, &err);
+    cr_assert_null(out);
+    char want[128];
+    snprintf(want, sizeof want, "decompressed size exceeds max_ratio (%gx the compressed bytes + "
+             "64 MiB)", r - 1);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    free(comp);
+}
+
+Test(codec, bomb_guard_edge_gzip)
+{
+    s_bomb_edge(NS_CODEC_GZIP);
+}
+
+Test(codec, bomb_guard_edge_zstd)
+{
+    s_bomb_edge(NS_CODEC_ZSTD);
+}
+
+/* 1 GiB of zeros, compressed: `units` copies of one gzip member or zstd
+ * frame of 64 MiB of zeros (a file of several members or frames decodes to
+ * their concatenation), made from a 1 MiB block of zeros. */
+static char *s_zeros_bomb(ns_codec_t codec, int units, size_t *clen)
+{
+    static const char block[1 << 20];
+    const int blocks = 64;
+    size_t cap = 4u << 20, len = 0;
+    char *unit = malloc(cap);
+    cr_assert(unit);
+    if (codec == NS_CODEC_GZIP) {
+        z_stream zs;
+        memset(&zs, 0, sizeof zs);
+        cr_assert_eq(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
+        zs.next_out = (Bytef *)unit;
+        zs.avail_out = (uInt)cap;
+        for (int b = 0; b <= blocks; b++) {
+            zs.next_in = (Bytef *)block;
+            zs.avail_in = b < blocks ? (uInt)sizeof block : 0;
+            int zr = deflate(&zs, b < blocks ? Z_NO_FLUSH : Z_FINISH);
+            cr_assert(zr == Z_OK || zr == Z_STREAM_END);
+            cr_assert_eq(zs.avail_in, 0);
+            cr_assert_gt(zs.avail_out, 0);
+        }
+        len = cap - zs.avail_out;
+        deflateEnd(&zs);
+    } else {
+        ZSTD_CCtx *cc = ZSTD_createCCtx();
+        cr_assert(cc);
+        ZSTD_outBuffer ob = {unit, cap, 0};
+        for (int b = 0; b <= blocks; b++) {
+            ZSTD_inBuffer ib = {block, b < blocks ? sizeof block : 0, 0};
+            size_t left =
+                ZSTD_compressStream2(cc, &ob, &ib, b < blocks ? ZSTD_e_continue : ZSTD_e_end);
+            cr_assert(!ZSTD_isError(left) && ib.pos == ib.size && ob.pos < cap);
+            cr_assert(b < blocks || left == 0);
+        }
+        len = ob.pos;
+        ZSTD_freeCCtx(cc);
+    }
+    char *all = malloc(len * (size_t)units);
+    cr_assert(all);
+    for (int u = 0; u < units; u++)
+        memcpy(all + (size_t)u * len, unit, len);
+    free(unit);
+    *clen = len * (size_t)units;
+    return all;
+}
+
+/* Heap bytes in use (glibc's count; 0 under ASan, whose allocator it does
+ * not see). */
+static size_t s_heap(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+/* A 1 GiB bomb read through a 64 KiB buffer: stopped with the max_ratio
+ * error at or before its bound, the bytes before it handed out, and the
+ * heap never near the decompressed size. sized: through the whole-object
+ * path (which may hold up to its bound) instead of the stream. */
+static void s_bomb_1g(ns_codec_t codec, bool sized)
+{
+    const uint64_t total = 1ull << 30;
+    size_t clen = 0;
+    char *comp = s_zeros_bomb(codec, 16, &clen);
+    cr_assert_lt(clen, 2u << 20, "%zu compressed bytes", clen);
+    size_t base = s_heap(), peak = base;
+    ns_err_t err = {""};
+    ns_reader_t *src = ns_test_mem_reader(comp, clen, 0);
+    ns_reader_t *r = sized ? ns_codec_reader_sized(src, codec, clen, NS_CODEC_RATIO_DEFAULT,
+                                                   "mem://bomb", &err)
+                           : ns_codec_reader(src, codec, NS_CODEC_RATIO_DEFAULT, &err);
+    cr_assert(r, "%s", err.msg);
+    static char buf[64 << 10];
+    uint64_t out = 0;
+    ssize_t got;
+    while ((got = ns_reader_read(r, buf, sizeof buf, &err)) > 0) {
+        out += (uint64_t)got;
+        size_t h = s_heap();
+        peak = h > peak ? h : peak;
+    }
+    cr_assert_eq(got, -1, "the bomb was read whole");
+    cr_assert(strstr(err.msg, "decompressed size exceeds max_ratio (100x the compressed bytes + "
+                              "64 MiB)"),
+              "%s", err.msg);
+    ns_codec_fault_t f;
+    cr_assert_eq(ns_codec_fault(r, &f), NS_CODEC_ERR_DATA);
+    cr_assert_eq(f.out_offset, out);
+    double bound = 100.0 * (double)clen + NS_CODEC_BOMB_SLACK;
+    cr_assert_leq((double)out, bound);
+    cr_assert_gt(out, NS_CODEC_BOMB_SLACK); /* the guard let the slack through */
+    cr_assert_lt(out, total);
+    /* the stream's memory is fixed buffers; the whole-object path keeps at
+     * most its bound; neither comes near the 1 GiB */
+    size_t grew = peak - base;
+    cr_assert_lt(grew, sized ? (size_t)bound + (16u << 20) : 16u << 20, "grew %zu", grew);
+    ns_reader_close(&r);
+    free(comp);
+}
+
+Test(codec, gzip_bomb_of_1gib_is_stopped)
+{
+    s_bomb_1g(NS_CODEC_GZIP, false);
+}
+
+Test(codec, zstd_bomb_of_1gib_is_stopped)
+{
+    s_bomb_1g(NS_CODEC_ZSTD, false);
+}
+
+Test(codec, whole_gzip_bomb_of_1gib_is_stopped)
+{
+    s_bomb_1g(NS_CODEC_GZIP, true);
+}
+
+Test(codec, zstd_window_limit)
+{
+    /* a frame that asks for a 256 MiB window is refused before the decoder
+     * allocates it; 128 MiB is accepted */
+    const int wmax = NS_CODEC_ZSTD_WINDOW_LOG_MAX;
+    for (int wlog = wmax; wlog <= wmax + 1; wlog++) {
+        ZSTD_CCtx *cc = ZSTD_createCCtx();
+        cr_assert(cc);
+        cr_assert(!ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_windowLog, wlog)));
+        char frame[256];
+        ZSTD_outBuffer ob = {frame, sizeof frame, 0};
+        ZSTD_inBuffer ib = {"hello", 5, 0};
+        /* not ZSTD_e_end at once: the frame would then be sized to its 5 bytes */
+        cr_assert(!ZSTD_isError(ZSTD_compressStream2(cc, &ob, &ib, ZSTD_e_continue)));
+        ZSTD_inBuffer none = {NULL, 0, 0};
+        cr_assert_eq(ZSTD_compressStream2(cc, &ob, &none, ZSTD_e_end), 0);
+        ZSTD_freeCCtx(cc);
+        ns_err_t err = {""};
+        size_t olen = 0;
+        char *out = s_decode(frame, ob.pos, NS_CODEC_ZSTD, 0, 4096, 0, &olen, &err);
+        if (wlog == NS_CODEC_ZSTD_WINDOW_LOG_MAX) {
+            cr_assert(out, "%s", err.msg);
+            cr_assert_eq(olen, 5);
+            free(out);
+        } else {
+            cr_assert_null(out);
+            cr_assert(strstr(err.msg, "zstd frame window exceeds the decoder's window limit "
+                                      "(128 MiB)"),
+                      "%s", err.msg);
+        }
+    }
 }
 
 Test(codec, read_after_error_fails)
@@ -572,7 +770,7 @@ Test(codec, whole_gzip_bomb_is_refused)
                                            clen, 2, "mem://x.gz", &err);
     cr_assert(r, "%s", err.msg);
     free(s_read_all_keep(r, 1 << 20, &got, &err));
-    cr_assert(strstr(err.msg, "compression bomb"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "decompressed size exceeds max_ratio ("), "%s", err.msg);
     cr_assert_eq(s_kept_fault.kind, NS_CODEC_ERR_DATA);
     cr_assert_lt(got, n);
     free(comp);

@@ -28,6 +28,8 @@ static void *s_run(void *arg)
     o.bind = s_endpoint;
     o.journal = s_journal;
     o.stop = &s_stop;
+    static const ns_sec_t insecure = {.insecure = true}; /* loopback */
+    o.sec = &insecure;
     ns_err_t err;
     s_rc = ns_coord_run(&o, &err);
     return NULL;

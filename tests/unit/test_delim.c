@@ -261,13 +261,13 @@ Test(delim, max_record)
     o.max_record = 10;
     const char *w[] = {
         "0:R:1:short",
-        "6:X:line longer than 10 bytes:xxxxxxxxxx",
+        "6:X:record exceeds max_record (10 bytes):xxxxxxxxxx",
         "32:R:2:ok\x1f"
         "1",
-        "37:X:line longer than 10 bytes:yyyyyyyyyy",
+        "37:X:record exceeds max_record (10 bytes):yyyyyyyyyy",
         "50:R:1:0123456789",
         "62:R:1:abcdefghij",
-        "73:X:line longer than 10 bytes:zzzzzzzzzz",
+        "73:X:record exceeds max_record (10 bytes):zzzzzzzzzz",
         NULL,
     };
     s_expect("short\n"
@@ -284,7 +284,7 @@ Test(delim, max_record)
     q.quoted_newlines = true;
     const char *w2[] = {
         "0:R:1:a",
-        "2:X:line longer than 10 bytes:\"bbbb\nbbbb",
+        "2:X:record exceeds max_record (10 bytes):\"bbbb\nbbbb",
         "8:R:1:bbbb bbbb",
         "18:R:2:c\x1f"
         "d",
@@ -295,8 +295,8 @@ Test(delim, max_record)
      * goes on after the first LF following its start */
     const char *w3[] = {
         "0:R:1:a",
-        "2:X:line longer than 10 bytes:\"bb\nbbbbbb",
-        "6:X:line longer than 10 bytes:bbbbbbbbbb",
+        "2:X:record exceeds max_record (10 bytes):\"bb\nbbbbbb",
+        "6:X:record exceeds max_record (10 bytes):bbbbbbbbbb",
         "22:R:1:d",
         NULL,
     };
@@ -322,9 +322,10 @@ Test(delim, max_record_larger_than_the_buffer)
         cr_assert(strncmp(got.items[0], "0:R:2:vvv", 9) == 0);
         cr_assert_eq(strlen(got.items[0]), 6 + big + 2);
         cr_assert_str_eq(got.items[1], "2500003:R:1:ok");
-        cr_assert(strncmp(got.items[2], "2500006:X:line longer than 2800000 bytes:www", 44) == 0);
-        cr_assert_eq(strlen(got.items[2]), strlen("2500006:X:line longer than 2800000 bytes:") +
-                                               2800000);
+        const char *w2 = "2500006:X:record exceeds max_record (2800000 bytes):www";
+        cr_assert(strncmp(got.items[2], w2, strlen(w2)) == 0, "%.80s", got.items[2]);
+        cr_assert_eq(strlen(got.items[2]),
+                     strlen("2500006:X:record exceeds max_record (2800000 bytes):") + 2800000);
         cr_assert_str_eq(got.items[3], "5500007:R:1:end");
         ns_test_list_free(&got);
     }
@@ -338,15 +339,15 @@ Test(delim, max_fields)
     const char *w[] = {"0:R:3:a\x1f"
                        "b\x1f"
                        "c",
-                       "6:X:more than 3 fields:a|b|c|d",
+                       "6:X:record exceeds max_fields (3):a|b|c|d",
                        "14:R:3:\x1f\x1f",
-                       "17:X:more than 3 fields:|||",
+                       "17:X:record exceeds max_fields (3):|||",
                        "21:R:1:z",
                        NULL};
     s_expect("a|b|c\na|b|c|d\n||\n|||\nz\n", &o, w);
     ns_delim_opts_t q = s_opts(',', '"', -1, 0);
     q.max_fields = 2;
-    const char *w2[] = {"0:X:more than 2 fields:\"a\",b,c", "9:R:2:\"\x1f"
+    const char *w2[] = {"0:X:record exceeds max_fields (2):\"a\",b,c", "9:R:2:\"\x1f"
                                                             "d",
                         NULL};
     s_expect("\"a\",b,c\r\n\"\"\"\",d\n", &q, w2);
@@ -363,6 +364,48 @@ Test(delim, max_fields)
     ns_test_read(&s_rd, &m, line, k, 0, UINT64_MAX, 0, &got);
     cr_assert_eq(got.n, 1);
     cr_assert(strncmp(got.items[0], "0:R:1000:0\x1f" "1\x1f" "2", 13) == 0);
+    ns_test_list_free(&got);
+}
+
+/* The defaults, at their edges: a record of exactly 1 MiB and one of 256
+ * fields are records; a byte or a field more is a reject naming the limit. */
+Test(delim, default_limits_at_their_edges)
+{
+    ns_delim_opts_t o = s_opts('|', -1, -1, 0);
+    const size_t mib = 1024 * 1024;
+    size_t len = 2 * mib + 2 + 2;
+    char *data = malloc(len + 1);
+    cr_assert(data);
+    memset(data, 'a', mib);
+    data[mib] = '\n';
+    memset(data + mib + 1, 'b', mib + 1);
+    memcpy(data + 2 * mib + 2, "\nz", 3);
+    ns_test_list_t got = {0};
+    ns_test_read(&s_rd, &o, data, len, 0, UINT64_MAX, 65536, &got);
+    cr_assert_eq(got.n, 3);
+    cr_assert(strncmp(got.items[0], "0:R:1:aaa", 9) == 0);
+    cr_assert_eq(strlen(got.items[0]), strlen("0:R:1:") + mib);
+    char want[128];
+    snprintf(want, sizeof want, "%zu:X:record exceeds max_record (1048576 bytes):bbb", mib + 1);
+    cr_assert(strncmp(got.items[1], want, strlen(want)) == 0, "%.80s", got.items[1]);
+    snprintf(want, sizeof want, "%zu:R:1:z", 2 * mib + 3);
+    cr_assert_str_eq(got.items[2], want);
+    ns_test_list_free(&got);
+    free(data);
+
+    /* 256 fields, then 257 */
+    char lines[2048];
+    size_t k = 0;
+    for (int n = 256; n <= 257; n++) {
+        for (int i = 0; i < n; i++)
+            k += (size_t)snprintf(lines + k, sizeof lines - k, i ? "|%d" : "%d", i % 10);
+        lines[k++] = '\n';
+    }
+    ns_test_read(&s_rd, &o, lines, k, 0, UINT64_MAX, 0, &got);
+    cr_assert_eq(got.n, 2);
+    cr_assert(strncmp(got.items[0], "0:R:256:0", 9) == 0, "%.40s", got.items[0]);
+    const char *w = "512:X:record exceeds max_fields (256):0|1|2";
+    cr_assert(strncmp(got.items[1], w, strlen(w)) == 0, "%.60s", got.items[1]);
     ns_test_list_free(&got);
 }
 

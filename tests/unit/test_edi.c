@@ -131,6 +131,10 @@ Test(edi, bad_options)
     cr_assert_null(ns_edi_new(src, &o, &err));
     cr_assert(strstr(err.msg, "max_segments"), "%s", err.msg);
     ns_edi_opts_default(&o);
+    o.max_interchange_segments = -1;
+    cr_assert_null(ns_edi_new(src, &o, &err));
+    cr_assert(strstr(err.msg, "max_interchange_segments"), "%s", err.msg);
+    ns_edi_opts_default(&o);
     o.max_record = (size_t)1 << 40;
     cr_assert_null(ns_edi_new(src, &o, &err));
     cr_assert(strstr(err.msg, "max_record"), "%s", err.msg);
@@ -349,7 +353,7 @@ Test(edi, oversized_set)
     ns_edi_opts_default(&o);
     o.max_record = 200;
     const ns_test_want_t w[] = {
-        {"ST*852*0001", 1, "X:transaction set 0001: longer than 200 bytes"},
+        {"ST*852*0001", 1, "X:transaction set 0001: exceeds max_record (200 bytes)"},
         all[5],
     };
     s_expect_file("oversized.edi", &o, w, S_N(w));
@@ -362,10 +366,100 @@ Test(edi, oversized_set)
     ns_edi_opts_default(&o);
     o.max_segments = 10;
     const ns_test_want_t w2[] = {
-        {"ST*852*0001", 1, "X:transaction set 0001: more than 10 segments"},
+        {"ST*852*0001", 1, "X:transaction set 0001: exceeds max_segments (10)"},
         all[5],
     };
     s_expect_file("oversized.edi", &o, w2, S_N(w2));
+
+    /* at the edges: set 0001 is 15 segments of setlen bytes (ST through
+     * SE's terminator); exactly that is fine, one less of either is not */
+    data = ns_test_load("edi", "oversized.edi", &len);
+    const char *st = strstr(data, "ST*852*0001"), *se = strstr(data, "SE*15*0001~");
+    cr_assert(st && se);
+    size_t setlen = (size_t)(se + strlen("SE*15*0001~") - st);
+    free(data);
+    ns_edi_opts_default(&o);
+    o.max_segments = 15;
+    o.max_record = setlen;
+    s_expect_file("oversized.edi", &o, all, S_N(all));
+    o.max_segments = 14;
+    const ns_test_want_t w3[] = {
+        {"ST*852*0001", 1, "X:transaction set 0001: exceeds max_segments (14)"},
+        all[5],
+    };
+    s_expect_file("oversized.edi", &o, w3, S_N(w3));
+    o.max_segments = 15;
+    o.max_record = setlen - 1;
+    char why[96];
+    snprintf(why, sizeof why, "X:transaction set 0001: exceeds max_record (%zu bytes)", setlen - 1);
+    const ns_test_want_t w4[] = {{"ST*852*0001", 1, why}, all[5]};
+    s_expect_file("oversized.edi", &o, w4, S_N(w4));
+}
+
+Test(edi, max_interchange_segments)
+{
+    /* oversized.edi's interchange: ISA, GS, a set of 15 segments, one of
+     * 6, GE, IEA: 25 segments */
+    const char *hdr = "R:GRANDDEPT,CLOTHMAKER,000000501,501,";
+    char recs[6][160];
+    const ns_test_want_t all[] = {
+        {"LIN*1", 1, recs[0]}, {"LIN*2", 1, recs[1]}, {"LIN*3", 1, recs[2]},
+        {"LIN*4", 1, recs[3]}, {"LIN*5", 1, recs[4]}, {"LIN*1*UP*012345678950", 1, recs[5]},
+    };
+    const char *upc[] = {"012345678905", "012345678912", "012345678929",
+                         "012345678936", "012345678943", "012345678950"};
+    for (int i = 0; i < 6; i++)
+        snprintf(recs[i], sizeof recs[i], "%s%s,20261118,20261124,0031,%s,NULL,%d,NULL,NULL", hdr,
+                 i < 5 ? "0001" : "0002", upc[i], i + 1);
+    ns_edi_opts_t o;
+    ns_edi_opts_default(&o);
+    cr_assert_eq(o.max_interchange_segments, 10000000);
+    o.max_interchange_segments = 25;
+    s_expect_file("oversized.edi", &o, all, S_N(all));
+
+    /* 24: the IEA is one too many; the sets stay emitted */
+    o.max_interchange_segments = 24;
+    const ns_test_want_t w1[] = {
+        all[0], all[1], all[2], all[3], all[4], all[5],
+        {"IEA*1", 1,
+         "X:interchange 000000501 exceeds max_interchange_segments (24): the rest of it, through "
+         "its IEA, is skipped"},
+    };
+    s_expect_file("oversized.edi", &o, w1, S_N(w1));
+
+    /* 20: set 0002's LIN (segment 21) is one too many: that set is a
+     * reject, then the rest of the interchange from the LIN through IEA;
+     * a second interchange after it is read as usual */
+    size_t len;
+    char *one = ns_test_load("edi", "oversized.edi", &len);
+    char *two = malloc(2 * len);
+    cr_assert(two);
+    memcpy(two, one, len);
+    memcpy(two + len, one, len);
+    free(one);
+    o.max_interchange_segments = 20;
+    const char *rest =
+        "X:interchange 000000501 exceeds max_interchange_segments (20): the rest of it, through "
+        "its IEA, is skipped";
+    const char *set2 = "X:transaction set 0002: interchange exceeds max_interchange_segments (20)";
+    const ns_test_want_t w2[] = {
+        all[0], all[1], all[2], all[3], all[4],
+        {"ST*852*0002", 1, set2},
+        {"LIN*1*UP*012345678950", 1, rest},
+        {"LIN*1*UP*012345678905", 2, recs[0]}, {"LIN*2*", 2, recs[1]}, {"LIN*3*", 2, recs[2]},
+        {"LIN*4*", 2, recs[3]}, {"LIN*5*", 2, recs[4]},
+        {"ST*852*0002", 2, set2},
+        {"LIN*1*UP*012345678950", 2, rest},
+    };
+    s_expect_data(two, 2 * len, &o, w2, S_N(w2));
+    /* the rest's raw text runs from the LIN through the IEA */
+    s_one_t r;
+    s_nth(two, 2 * len, &o, 6, &r);
+    cr_assert_eq(r.kind, NS_REC_REJECT);
+    const char *lin = strstr(two, "LIN*1*UP*012345678950"), *iea = strstr(two, "IEA*1*000000501~");
+    cr_assert_eq(r.raw_len, (size_t)(iea + strlen("IEA*1*000000501~") - lin));
+    cr_assert(memcmp(r.raw, lin, r.raw_len) == 0);
+    free(two);
 }
 
 /* ---- envelopes ---- */
@@ -615,6 +709,31 @@ Test(edi, many_sets_across_buffer_refills)
     free(g.p);
 }
 
+Test(edi, element_limit)
+{
+    /* a segment of 63 elements after its tag is read; one of 64 fails its set */
+    for (int nel = 63; nel <= 64; nel++) {
+        s_gen_t g = {0};
+        s_put_isa(&g, 9);
+        s_put(&g, "ST*852*0001~\nXQ*H*20261118*20261124~\nN1*RL*X*92*0031~\nDTM");
+        for (int i = 0; i < nel; i++)
+            s_put(&g, "*%d", i);
+        s_put(&g, "~\nLIN*1*UP*1~\nZA*QS*4*EA~\nSE*7*0001~\nGE*1*9~\nIEA*1*000000009~\n");
+        ns_test_list_t got = {0};
+        s_read(g.p, g.len, NULL, 0, &got);
+        cr_assert_eq(got.n, 1);
+        if (nel == 63)
+            cr_assert(strstr(got.items[0], ":R:") && strstr(got.items[0], ",0031,1,NULL,4,"), "%s",
+                      got.items[0]);
+        else
+            cr_assert(strstr(got.items[0], ":X:transaction set 0001: segment 'DTM' exceeds the "
+                                           "element limit (63 elements)"),
+                      "%s", got.items[0]);
+        ns_test_list_free(&got);
+        free(g.p);
+    }
+}
+
 Test(edi, long_segment_and_large_set)
 {
     /* a segment of 100 KB (over the 64 KiB bound), then a 2 MB set (over
@@ -639,10 +758,12 @@ Test(edi, long_segment_and_large_set)
         ns_test_list_t got = {0};
         s_read(g.p, g.len, NULL, sizes[z], &got);
         cr_assert_eq(got.n, 3);
-        cr_assert(strstr(got.items[0], ":X:transaction set 0001: segment longer than 65536 bytes"),
+        cr_assert(strstr(got.items[0], ":X:transaction set 0001: segment exceeds the segment size "
+                                       "limit (65536 bytes)"),
                   "%s", got.items[0]);
-        cr_assert(strstr(got.items[1], ":X:transaction set 0002: longer than 1048576 bytes"), "%s",
-                  got.items[1]);
+        cr_assert(strstr(got.items[1],
+                         ":X:transaction set 0002: exceeds max_record (1048576 bytes)"),
+                  "%s", got.items[1]);
         cr_assert(strstr(got.items[2], ",0031,1,NULL,NULL,NULL,-2"), "%s", got.items[2]);
         ns_test_list_free(&got);
     }

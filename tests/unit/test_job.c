@@ -211,6 +211,10 @@ Test(job, defaults)
     cr_expect_str_eq(j->compression, "auto");
     cr_expect_eq(j->split_bytes, 128ull << 20);
     cr_expect_eq(j->max_record, 1ull << 20);
+    cr_expect_eq(j->max_ratio, 100);
+    cr_expect_eq(j->max_depth, 0); /* 0: the reader's default */
+    cr_expect_eq(j->max_segments, 0);
+    cr_expect_eq(j->max_interchange_segments, 0);
     cr_expect_eq(j->nfilter, 0);
     cr_expect_eq(j->out[1].type.type, NS_T_INT); /* taken from the input column */
     cr_expect_eq(j->reduce, NS_REDUCE_IDENTITY);
@@ -379,12 +383,12 @@ static ns_job_t *s_with_uri(const char *uri, const ns_var_t *vars, int nvars, ns
 Test(job, variables)
 {
     ns_var_t vars[] = {
-        {"date", "2026-02-03"}, {"bucket", "s3://b"}, {"bucket", "ignored"}, {"empty", ""}};
+        {"date", "2026-02-03"}, {"bucket", "s3://bkt"}, {"bucket", "ignored"}, {"empty", ""}};
     ns_err_t err;
     ns_err_clear(&err);
     ns_job_t *j = s_with_uri("{bucket}/x/{date}/{yyyymmdd}{empty}/{{lit}}", vars, 4, &err);
     cr_assert(j, "%s", err.msg);
-    cr_expect_str_eq(j->input_uri, "s3://b/x/2026-02-03/20260203/{lit}");
+    cr_expect_str_eq(j->input_uri, "s3://bkt/x/2026-02-03/20260203/{lit}");
     ns_job_destroy(&j);
 
     /* an explicit yyyymmdd wins over the derived one */
@@ -972,6 +976,129 @@ Test(job, bounds)
     j = ns_job_parse(cyc, strlen(cyc), "a.yaml", NULL, 0, &err);
     cr_expect_null(j);
     cr_expect(strstr(err.msg, "input.columns must be a sequence, not a mapping"), "%s", err.msg);
+}
+
+/* The reader limits of the input section: each for its formats, each in
+ * its range, at both ends. */
+Test(job, input_limits)
+{
+    ns_job_t *j = s_ok(NAME "input:\n  uri: /r/\n  format: json\n  max_depth: 1024\n"
+                            "  max_ratio: 100000\n  max_record: 64MB\n"
+                            "  columns: [{name: a, type: string}, {name: n, type: int}]\n" TRANSFORM
+                                OUTPUT);
+    cr_expect_eq(j->max_depth, 1024);
+    cr_expect_eq(j->max_ratio, 100000);
+    cr_expect_eq(j->max_record, 64ull << 20);
+    ns_job_destroy(&j);
+    j = s_ok(NAME "input:\n  uri: /r/\n  format: edi\n  max_segments: 268435456\n"
+                  "  max_interchange_segments: 1\n  max_ratio: 1\n"
+                  "  columns: [{name: a, type: string}, {name: n, type: int}]\n" TRANSFORM OUTPUT);
+    cr_expect_eq(j->max_segments, 1 << 28);
+    cr_expect_eq(j->max_interchange_segments, 1);
+    cr_expect_eq(j->max_ratio, 1);
+    ns_job_destroy(&j);
+    j = s_ok(NAME "input:\n  uri: /r/\n  format: edi\n  max_segments: 1\n"
+                  "  max_interchange_segments: 1073741824\n"
+                  "  columns: [{name: a, type: string}, {name: n, type: int}]\n" TRANSFORM OUTPUT);
+    cr_expect_eq(j->max_segments, 1);
+    cr_expect_eq(j->max_interchange_segments, 1 << 30);
+    ns_job_destroy(&j);
+
+#define S_IN(fmt, key) NAME "input:\n  uri: /r/\n  format: " fmt "\n  " key "\n"               \
+                            "  columns: [{name: a, type: string}]\n" TRANSFORM OUTPUT
+    s_bad(S_IN("json", "max_depth: 0"), "5:14", "bad input.max_depth '0': out of range 1..1024");
+    s_bad(S_IN("json", "max_depth: 1025"), "5:14", "out of range 1..1024");
+    s_bad(S_IN("delimited", "max_depth: 8"), "5:14", "input.max_depth applies to json input only");
+    s_bad(S_IN("edi", "max_segments: 0"), "5:17", "bad input.max_segments '0': out of range");
+    s_bad(S_IN("edi", "max_segments: 268435457"), "5:17", "out of range 1..268435456");
+    s_bad(S_IN("json", "max_segments: 9"), "5:17", "input.max_segments applies to edi input only");
+    s_bad(S_IN("edi", "max_interchange_segments: 1073741825"), "5:29",
+          "bad input.max_interchange_segments '1073741825': out of range 1..1073741824");
+    s_bad(S_IN("delimited", "max_interchange_segments: 9"), "5:29",
+          "input.max_interchange_segments applies to edi input only");
+    s_bad(S_IN("json", "max_ratio: 0"), "5:14", "bad input.max_ratio '0': out of range 1..100000");
+    s_bad(S_IN("json", "max_ratio: 100001"), "5:14", "out of range 1..100000");
+    s_bad(S_IN("json", "max_ratio: 2.5"), "5:14", "expected an integer");
+#undef S_IN
+}
+
+/* Lines of "  - x\n" under the description: with the base job's nodes
+ * (the description's key and sequence included), n items make 42 + n. */
+static char *s_desc_list(int n, size_t *len)
+{
+    const char *base = NAME INPUT TRANSFORM OUTPUT "description:\n";
+    size_t cap = strlen(base) + (size_t)n * 6 + 1;
+    char *y = malloc(cap);
+    cr_assert(y);
+    size_t k = (size_t)snprintf(y, cap, "%s", base);
+    for (int i = 0; i < n; i++) {
+        memcpy(y + k, "  - x\n", 6);
+        k += 6;
+    }
+    y[k] = '\0';
+    *len = k;
+    return y;
+}
+
+/* The bounds of the job file itself, each checked before the document is
+ * built and named in its error; just under each, the job gets as far as
+ * the schema (a description must be a scalar). */
+Test(job, job_file_bounds)
+{
+    ns_err_t err;
+    /* nesting: the root mapping is level 1, so 31 brackets make 32 levels */
+    for (int depth = 32; depth <= 33; depth++) {
+        char y[512];
+        int k = snprintf(y, sizeof y, NAME INPUT TRANSFORM OUTPUT "description: ");
+        for (int i = 1; i < depth; i++)
+            y[k++] = '[';
+        for (int i = 1; i < depth; i++)
+            y[k++] = ']';
+        y[k++] = '\n';
+        y[k] = '\0';
+        ns_job_t *j = ns_job_parse(y, (size_t)k, "t.yaml", NULL, 0, &err);
+        cr_expect_null(j);
+        if (depth == 32)
+            cr_expect(strstr(err.msg, "description must be a scalar"), "%s", err.msg);
+        else
+            cr_expect_str_eq(err.msg, "t.yaml:14:45: nesting exceeds max_job_depth (32 levels)");
+    }
+    /* a megabyte of brackets stops at level 33, not at the end */
+    size_t big = 1u << 20;
+    char *text = malloc(big);
+    cr_assert(text);
+    memset(text, '[', big);
+    ns_job_t *j = ns_job_parse(text, big, "b.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect_str_eq(err.msg, "b.yaml:1:33: nesting exceeds max_job_depth (32 levels)");
+    free(text);
+
+    /* nodes */
+    for (int over = 0; over <= 1; over++) {
+        size_t len;
+        char *y = s_desc_list(65536 - 42 + over, &len);
+        j = ns_job_parse(y, len, "t.yaml", NULL, 0, &err);
+        cr_expect_null(j);
+        if (!over)
+            cr_expect(strstr(err.msg, "description must be a scalar"), "%s", err.msg);
+        else
+            cr_expect_str_eq(err.msg, "t.yaml:65509:5: job definition exceeds max_job_nodes "
+                                      "(65536 YAML nodes)");
+        free(y);
+    }
+
+    /* bytes: exactly 1 MiB is parsed (and is empty), one more is refused unread */
+    text = malloc(big + 1);
+    cr_assert(text);
+    memset(text, '#', big + 1);
+    j = ns_job_parse(text, big, "c.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect_str_eq(err.msg, "c.yaml: empty job definition");
+    j = ns_job_parse(text, big + 1, "c.yaml", NULL, 0, &err);
+    cr_expect_null(j);
+    cr_expect_str_eq(err.msg, "c.yaml: job definition is 1048577 bytes, exceeds max_job_bytes "
+                              "(1048576 bytes)");
+    free(text);
 }
 
 /* hidden columns, a const without a value (NULL), and the functions of the

@@ -504,7 +504,7 @@ Test(json, rejects_concatenated_file)
         {"42", 1, "X:top-level value is not an object:42"},
         {"{\"id\":\"10\"", 1, "R:10"},
         {"{\"id\":\"11\"", 1,
-         "X:nesting deeper than 3 levels:{\"id\":\"11\",\"deep\":{\"a\":{\"b\":{\"c\":1}}}}"},
+         "X:JSON nesting exceeds max_depth (3):{\"id\":\"11\",\"deep\":{\"a\":{\"b\":{\"c\":1}}}}"},
         {"{\"id\":\"12\"", 1,
          "X:invalid JSON: unclosed object or array, or bytes after "
          "it:{\"id\":\"12\",\"open\":[1,2"},
@@ -550,9 +550,9 @@ Test(json, max_record_json_lines)
      * and reading goes on at the next line */
     const char *w[] = {"0:R:12345",
                        "12:R:12345",
-                       "25:X:value longer than 11 bytes:{\"a\":123456",
+                       "25:X:JSON value exceeds max_record (11 bytes):{\"a\":123456",
                        "38:R:1",
-                       "46:X:value longer than 11 bytes:{\"a\":\"xxxxx",
+                       "46:X:JSON value exceeds max_record (11 bytes):{\"a\":\"xxxxx",
                        NULL};
     s_expect(
         "{\"a\":12345}\n{\"a\":12345}\r\n{\"a\":123456}\n{\"a\":1}\n{\"a\":\"xxxxxxxxxxxxxxxxxxxx"
@@ -566,9 +566,9 @@ Test(json, max_record_concatenated)
     s_cfg_t c = s_cfg(paths, 1, NULL, true);
     c.o.max_record = 12;
     /* a long value is skipped by bracket matching, even with '{' inside */
-    const char *w[] = {"0:R:1",  "7:X:value longer than 12 bytes:{\"a\":[{\"b\":{",
-                       "34:R:2", "41:X:value longer than 12 bytes:xxxxxxxxxxxx",
-                       "61:R:3", "68:X:value longer than 12 bytes:{\"a\":\"yyyyyy",
+    const char *w[] = {"0:R:1",  "7:X:JSON value exceeds max_record (12 bytes):{\"a\":[{\"b\":{",
+                       "34:R:2", "41:X:JSON value exceeds max_record (12 bytes):xxxxxxxxxxxx",
+                       "61:R:3", "68:X:JSON value exceeds max_record (12 bytes):{\"a\":\"yyyyyy",
                        NULL};
     s_expect("{\"a\":1}{\"a\":[{\"b\":{\"c\":\"}{\"}},{}]}{\"a\":2}xxxxxxxxxxxxxxxxxxxx{\"a\":3}"
              "{\"a\":\"yyyyyyyyyyyyyyyy",
@@ -614,8 +614,9 @@ Test(json, max_depth)
         snprintf(data, total, "%s%s%s{\"a\":9}\n", ok, deep, mixed);
         char w0[64], w1[200], w2[200], w3[64];
         snprintf(w0, sizeof w0, "0:R:[[[1]]]");
-        snprintf(w1, sizeof w1, "%zu:X:nesting deeper than 4 levels:%.*s", lo, (int)ld - 1, deep);
-        snprintf(w2, sizeof w2, "%zu:X:nesting deeper than 4 levels:%.*s", lo + ld,
+        snprintf(w1, sizeof w1, "%zu:X:JSON nesting exceeds max_depth (4):%.*s", lo, (int)ld - 1,
+                 deep);
+        snprintf(w2, sizeof w2, "%zu:X:JSON nesting exceeds max_depth (4):%.*s", lo + ld,
                  (int)strlen(mixed) - 1, mixed);
         snprintf(w3, sizeof w3, "%zu:R:9", lo + ld + strlen(mixed));
         const char *want[] = {w0, w1, w2, w3, NULL};
@@ -625,6 +626,52 @@ Test(json, max_depth)
         free(mixed);
         free(data);
     }
+}
+
+/* The defaults, at their edges, in both layouts: nesting 64 and a value of
+ * exactly 1 MiB are records, 65 levels and a byte more are rejects naming
+ * the limit. */
+Test(json, default_limits_at_their_edges)
+{
+    const char *paths[] = {"a"};
+    char *ok = s_nested(64, "[", "1", "]");
+    char *deep = s_nested(65, "[", "1", "]");
+    const size_t mib = 1024 * 1024;
+    /* {"a":"xxx...x"} of exactly 1 MiB, then one a byte longer */
+    size_t lo = strlen(ok), ld = strlen(deep), len = lo + ld + 2 * mib + 3;
+    char *data = malloc(len + 1);
+    cr_assert(data);
+    size_t k = 0;
+    memcpy(data + k, ok, lo);
+    k += lo;
+    memcpy(data + k, deep, ld);
+    k += ld;
+    for (size_t v = mib; v <= mib + 1; v++) {
+        memcpy(data + k, "{\"a\":\"", 6);
+        memset(data + k + 6, 'x', v - 8);
+        memcpy(data + k + v - 2, "\"}\n", 3);
+        k += v + 1;
+    }
+    cr_assert_eq(k, len);
+    for (int concat = 0; concat <= 1; concat++) {
+        s_cfg_t c = s_cfg(paths, 1, NULL, concat);
+        ns_test_list_t got = {0};
+        ns_test_read(&s_rd, &c, data, len, 0, UINT64_MAX, 65536, &got);
+        cr_assert_eq(got.n, 4);
+        cr_assert(strncmp(got.items[0], "0:R:[[[[", 8) == 0, "%.40s", got.items[0]);
+        char w[128];
+        snprintf(w, sizeof w, "%zu:X:JSON nesting exceeds max_depth (64):{\"a\":[[[", lo);
+        cr_assert(strncmp(got.items[1], w, strlen(w)) == 0, "%.80s", got.items[1]);
+        snprintf(w, sizeof w, "%zu:R:xxx", lo + ld);
+        cr_assert(strncmp(got.items[2], w, strlen(w)) == 0, "%.80s", got.items[2]);
+        snprintf(w, sizeof w, "%zu:X:JSON value exceeds max_record (1048576 bytes):{\"a\":\"xxx",
+                 lo + ld + mib + 1);
+        cr_assert(strncmp(got.items[3], w, strlen(w)) == 0, "%.80s", got.items[3]);
+        ns_test_list_free(&got);
+    }
+    free(ok);
+    free(deep);
+    free(data);
 }
 
 Test(json, very_deep_input_does_not_crash)
@@ -648,8 +695,8 @@ Test(json, very_deep_input_does_not_crash)
         ns_test_list_t got = {0};
         ns_test_read(&s_rd, &c, data, k, 0, UINT64_MAX, 0, &got);
         cr_assert_eq(got.n, 2);
-        cr_assert(strncmp(got.items[0], "0:X:nesting deeper than 64 levels:", 34) == 0, "%s",
-                  got.items[0]);
+        const char *w0 = "0:X:JSON nesting exceeds max_depth (64):";
+        cr_assert(strncmp(got.items[0], w0, strlen(w0)) == 0, "%.80s", got.items[0]);
         cr_assert_str_eq(got.items[1], "400007:R:1");
         ns_test_list_free(&got);
     }

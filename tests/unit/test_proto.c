@@ -141,7 +141,71 @@ Test(proto, nesting_bomb)
     ns_msg_t m;
     ns_err_t err;
     cr_assert_eq(s_decode(buf, n, &m, &err), -1);
-    cr_assert(strstr(err.msg, "nesting"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "msgpack nesting exceeds max_depth (16)"), "%s", err.msg);
+}
+
+/* {"t": [[...[1]...]]} with k arrays: the map is level 1, the arrays 2 to
+ * k + 1, the 1 inside k + 2. */
+static size_t s_nested(unsigned char *buf, int k)
+{
+    size_t n = 0;
+    buf[n++] = 0x81;
+    buf[n++] = 0xa1;
+    buf[n++] = 't';
+    for (int i = 0; i < k; i++)
+        buf[n++] = 0x91;
+    buf[n++] = 0x01;
+    return n;
+}
+
+Test(proto, limits_at_their_edges)
+{
+    ns_err_t err = {""};
+    unsigned char nest[64];
+    cr_assert_eq(ns_msg_check(nest, s_nested(nest, NS_PROTO_MAX_DEPTH - 2), &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(ns_msg_check(nest, s_nested(nest, NS_PROTO_MAX_DEPTH - 1), &err), -1);
+    cr_assert_str_eq(err.msg, "msgpack nesting exceeds max_depth (16)");
+
+    /* {"a": [nil x k]}: 3 + k values (the map, the key, the array, the nils) */
+    size_t k = NS_PROTO_MAX_ELEMS - 3, cap = k + 16;
+    unsigned char *m = malloc(cap + 1);
+    cr_assert(m);
+    for (int over = 0; over <= 1; over++) {
+        size_t nk = k + (size_t)over, n = 0;
+        m[n++] = 0x81;
+        m[n++] = 0xa1;
+        m[n++] = 'a';
+        m[n++] = 0xdd;
+        for (int b = 3; b >= 0; b--)
+            m[n++] = (unsigned char)(nk >> (8 * b));
+        memset(m + n, 0xc0, nk);
+        n += nk;
+        int rc = ns_msg_check(m, n, &err);
+        if (!over) {
+            cr_assert_eq(rc, 0, "%s", err.msg);
+        } else {
+            cr_assert_eq(rc, -1);
+            cr_assert_str_eq(err.msg, "msgpack message exceeds max_elements (2097152 values)");
+        }
+    }
+    free(m);
+
+    /* the size: NS_PROTO_MAX_MSG bytes are walked, one more is refused unread */
+    size_t big = NS_PROTO_MAX_MSG + 1;
+    unsigned char *b = calloc(1, big);
+    cr_assert(b);
+    b[0] = 0x81; /* {"a": bin32 of the rest} */
+    b[1] = 0xa1;
+    b[2] = 'a';
+    b[3] = 0xc6;
+    size_t body = NS_PROTO_MAX_MSG - 8;
+    for (int i = 0; i < 4; i++)
+        b[4 + i] = (unsigned char)(body >> (8 * (3 - i)));
+    cr_assert_eq(ns_msg_check(b, NS_PROTO_MAX_MSG, &err), 0, "%s", err.msg);
+    cr_assert_eq(ns_msg_check(b, big, &err), -1);
+    cr_assert(strstr(err.msg, "exceeds max_msg (16777216 bytes)"), "%s", err.msg);
+    free(b);
 }
 
 Test(proto, random_bytes_never_crash)
@@ -162,4 +226,31 @@ Test(proto, random_bytes_never_crash)
             ns_msg_free(&m);
         free(copy);
     }
+}
+
+/* Found by tests/fuzz/fuzz_proto (regressions/proto/empty-*-null-ptr.msgpack):
+ * msgpack-c gives an empty string that comes before any other bytes a NULL
+ * pointer, which the accessors must not pass to memcpy or memcmp (UBSan). */
+Test(proto, empty_string_before_any_bytes)
+{
+    /* {"": 7, 0: "", "v": 1, "t": "x", "s": ""} */
+    static const unsigned char msg[] = {0x85, 0xa0, 0x07, 0x00, 0xa0, 0xa1, 'v', 0x01,
+                                        0xa1, 't',  0xa1, 'x',  0xa1, 's',  0xa0};
+    ns_msg_t m;
+    ns_err_t err;
+    cr_assert_eq(s_decode(msg, sizeof msg, &m, &err), 0, "%s", err.msg);
+    int64_t v = 0;
+    cr_assert_eq(ns_mp_get_int(m.root, "", &v, &err), 0, "%s", err.msg);
+    cr_assert_eq(v, 7);
+    char s[8] = "junk";
+    cr_assert_eq(ns_mp_strz(&m.root->via.map.ptr[1].val, s, sizeof s), 0);
+    cr_assert_str_eq(s, "");
+    const char *p = NULL;
+    size_t n = 1;
+    cr_assert_eq(ns_mp_get_str(m.root, "s", &p, &n, &err), 0);
+    cr_assert(p != NULL);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(ns_mp_get_strz(m.root, "s", s, sizeof s, &err), 0);
+    cr_assert_str_eq(s, "");
+    ns_msg_free(&m);
 }

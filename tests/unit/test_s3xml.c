@@ -1,12 +1,13 @@
 /*
  * test_s3xml: element text and blocks of S3's XML answers, entity and
  * character references, malformed elements, and the decoding of keys listed
- * with encoding-type=url.
+ * with encoding-type=url, and the bounds of ns_xml_check at their edges.
  */
 #include "ns_s3xml.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char LIST[] =
@@ -79,4 +80,81 @@ Test(s3xml, malformed_input_is_refused)
     cr_assert_eq(ns_url_decode(k2, 4), -1);
     cr_assert_eq(ns_url_decode(k3, 7), 3);
     cr_assert_eq(memcmp(k3, "A+ ", 3), 0);
+}
+
+/* depth open tags, then their closing tags: "<a><a>...</a></a>" */
+static char *s_deep(int depth, size_t *n)
+{
+    char *x = malloc((size_t)depth * 7 + 1);
+    cr_assert(x);
+    size_t k = 0;
+    for (int i = 0; i < depth; i++) {
+        memcpy(x + k, "<a>", 3);
+        k += 3;
+    }
+    for (int i = 0; i < depth; i++) {
+        memcpy(x + k, "</a>", 4);
+        k += 4;
+    }
+    x[k] = '\0';
+    *n = k;
+    return x;
+}
+
+Test(s3xml, check_bounds_at_their_edges)
+{
+    ns_err_t err = {""};
+    cr_assert_eq(ns_xml_check(LIST, sizeof LIST - 1, &err), 0, "%s", err.msg);
+    const char *misc = "<?xml version=\"1.0\"?><!-- <x><x> --><R><![CDATA[<y><y>]]><E/></R>";
+    cr_assert_eq(ns_xml_check(misc, strlen(misc), &err), 0, "%s", err.msg);
+
+    size_t n;
+    char *x = s_deep(NS_XML_MAX_DEPTH, &n);
+    cr_assert_eq(ns_xml_check(x, n, &err), 0, "%s", err.msg);
+    free(x);
+    x = s_deep(NS_XML_MAX_DEPTH + 1, &n);
+    cr_assert_eq(ns_xml_check(x, n, &err), -1);
+    cr_assert_str_eq(err.msg, "S3 XML nesting exceeds max_xml_depth (16)");
+    free(x);
+
+    /* <R> and then empty elements: NS_XML_MAX_ELEMENTS in all, then one more */
+    size_t cap = (size_t)NS_XML_MAX_ELEMENTS * 4 + 16;
+    x = malloc(cap);
+    cr_assert(x);
+    for (int over = 0; over <= 1; over++) {
+        size_t k = 0;
+        memcpy(x, "<R>", 3);
+        k = 3;
+        for (unsigned i = 1; i < NS_XML_MAX_ELEMENTS + (unsigned)over; i++) {
+            memcpy(x + k, "<E/>", 4);
+            k += 4;
+        }
+        memcpy(x + k, "</R>", 4);
+        k += 4;
+        int rc = ns_xml_check(x, k, &err);
+        if (!over) {
+            cr_assert_eq(rc, 0, "%s", err.msg);
+        } else {
+            cr_assert_eq(rc, -1);
+            cr_assert_str_eq(err.msg, "S3 XML document exceeds max_xml_elements (200000)");
+        }
+    }
+    free(x);
+
+    /* the size is checked before anything is scanned */
+    size_t big = NS_XML_MAX_BYTES + 1;
+    x = malloc(big);
+    cr_assert(x);
+    memset(x, ' ', big);
+    cr_assert_eq(ns_xml_check(x, big - 1, &err), 0, "%s", err.msg);
+    cr_assert_eq(ns_xml_check(x, big, &err), -1);
+    cr_assert_str_eq(err.msg, "S3 XML document of 16777217 bytes exceeds max_xml_bytes (16777216 "
+                              "bytes)");
+    free(x);
+
+    const char *bad[] = {"<R></R></R>", "<R><E", "<!-- open", "<R><![CDATA[x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(ns_xml_check(bad[i], strlen(bad[i]), &err), -1, "%s", bad[i]);
+        cr_assert(strstr(err.msg, i ? "ends inside a tag" : "closing tag without"), "%s", err.msg);
+    }
 }

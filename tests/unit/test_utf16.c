@@ -1,8 +1,10 @@
 /*
  * test_utf16: the UTF-16 to UTF-8 stream: byte-order marks (LE, BE, none),
  * surrogate pairs, unpaired surrogates and an odd last byte as U+FFFD, code
- * units and pairs cut by read boundaries, and errors of the source passed on.
+ * units and pairs cut by read boundaries, errors of the source passed on,
+ * and the record bound of the reader above applied to the UTF-8 text.
  */
+#include "ns_delim.h"
 #include "ns_test_util.h"
 #include "ns_utf16.h"
 
@@ -80,4 +82,53 @@ Test(utf16, source_errors_pass_through)
     cr_assert_eq(got, -1);
     cr_assert(strstr(err.msg, "injected"), "%s", err.msg);
     ns_reader_close(&r);
+}
+
+Test(utf16, max_record_counts_the_utf8_bytes)
+{
+    /* the transcoder has no limit of its own (2 bytes in make at most 3
+     * out, through fixed buffers): the reader above bounds each record, in
+     * UTF-8 bytes. 10 x U+00E9 is 20 bytes: a record at max_record 20; one
+     * more byte is the named reject, and reading goes on. */
+    unsigned char in[2 + 2 * 40];
+    size_t n = 0;
+    in[n++] = 0xFF;
+    in[n++] = 0xFE;
+    for (int line = 0; line < 2; line++) {
+        for (int i = 0; i < 10; i++) {
+            in[n++] = 0xE9;
+            in[n++] = 0;
+        }
+        if (line == 1) {
+            in[n++] = 'x';
+            in[n++] = 0;
+        }
+        in[n++] = '\n';
+        in[n++] = 0;
+    }
+    in[n++] = 'z';
+    in[n++] = 0;
+    for (size_t chunk = 0; chunk <= 3; chunk++) {
+        ns_err_t err = {""};
+        ns_reader_t *r = ns_utf16_reader(ns_test_mem_reader(in, n, chunk), &err);
+        cr_assert(r, "%s", err.msg);
+        ns_delim_opts_t o;
+        ns_delim_opts_default(&o);
+        o.header_lines = 0;
+        o.max_record = 20;
+        ns_delim_t *d = ns_delim_new(r, &o, 0, 0, UINT64_MAX, &err);
+        cr_assert(d, "%s", err.msg);
+        ns_record_t rec;
+        cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_RECORD, "%s", err.msg);
+        cr_assert_eq(rec.fields[0].len, 20);
+        cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_REJECT);
+        cr_assert_str_eq(rec.reject, "record exceeds max_record (20 bytes)");
+        cr_assert_eq(rec.offset, 21);
+        cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_RECORD, "%s", err.msg);
+        cr_assert_eq(rec.offset, 43);
+        cr_assert(rec.fields[0].len == 1 && rec.fields[0].p[0] == 'z');
+        cr_assert_eq(ns_delim_next(d, &rec, &err), NS_REC_END);
+        ns_delim_destroy(&d);
+        ns_reader_close(&r);
+    }
 }

@@ -13,8 +13,8 @@
 -- promotions they bring, question 3), size (ln square feet and its square:
 -- bigger stores sell more, not in proportion), and, as controls, the
 -- store's region (region means taken out: the weather of question 5) and
--- ln(its state's unemployment rate) for US stores (the months of the
--- period and the three before it, as question 5). The channel is one
+-- ln(its state's unemployment rate) for US stores (the rate of the month
+-- two before each day's month, over the period, as question 5). The channel is one
 -- (own stores), and the day's promotions, weekday and season are the same
 -- for every store: they cancel in the means. Joint, so an attribute that
 -- happens to go with another (outlets with short tenures, say) does not
@@ -43,11 +43,12 @@ fips(fips, state) AS (VALUES
     ('36','NY'),('37','NC'),('38','ND'),('39','OH'),('40','OK'),('41','OR'),('42','PA'),('44','RI'),
     ('45','SC'),('46','SD'),('47','TN'),('48','TX'),('49','UT'),('50','VT'),('51','VA'),('53','WA'),
     ('54','WV'),('55','WI'),('56','WY'),('72','PR')),
-urate AS ( -- the state's mean rate over the period and the three months before it (as question 5)
+urate AS ( -- per state: the rate of the month two before each day's month, over the period's days (as question 5)
     SELECT f.state, avg(u.rate)::float8 AS rate
-    FROM unemployment_monthly u JOIN fips f ON f.fips = u.state_fips, days
-    WHERE make_date(u.year::int, substr(u.period, 2)::int, 1)
-          BETWEEN date_trunc('month', days.d0) - interval '3 months' AND days.d1
+    FROM days, generate_series(days.d0, days.d1, interval '1 day') p(day)
+    JOIN unemployment_monthly u
+      ON make_date(u.year::int, substr(u.period, 2)::int, 1) = date_trunc('month', p.day) - interval '2 months'
+    JOIN fips f ON f.fips = u.state_fips
     GROUP BY 1
 ),
 st AS ( -- own stores: ln(mean daily units), the attributes as regressors
