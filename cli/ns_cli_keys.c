@@ -28,13 +28,7 @@ static const char s_usage[] =
 
 static void s_dir(const char *opt, char *out, size_t cap)
 {
-    const char *e = getenv("NIGHTSHIFT_KEYS");
-    if (opt)
-        snprintf(out, cap, "%s", opt);
-    else if (e && *e)
-        snprintf(out, cap, "%s", e);
-    else
-        snprintf(out, cap, "%s/keys", ns_cli_home());
+    ns_sec_keys_dir(opt, ns_cli_home(), out, cap);
 }
 
 /* --dir DIR among the arguments; the others are left in pos[]. */

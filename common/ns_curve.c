@@ -392,8 +392,9 @@ int ns_sec_events(void *mon)
 
 /* ------------------------------------------------------------- settings */
 
-static int s_path(char *out, size_t cap, const char *opt, const char *env, const char *dir,
-                  const char *file)
+/* opt, else $env (env may be NULL), else dir/file. */
+static void s_path(char *out, size_t cap, const char *opt, const char *env, const char *dir,
+                   const char *file)
 {
     const char *e = env ? getenv(env) : NULL;
     if (opt)
@@ -402,7 +403,11 @@ static int s_path(char *out, size_t cap, const char *opt, const char *env, const
         snprintf(out, cap, "%s", e);
     else
         snprintf(out, cap, "%s/%s", dir, file);
-    return 0;
+}
+
+void ns_sec_keys_dir(const char *opt, const char *home, char *out, size_t cap)
+{
+    s_path(out, cap, opt, "NIGHTSHIFT_KEYS", home, "keys");
 }
 
 bool ns_sec_insecure_env(void)
@@ -418,13 +423,7 @@ int ns_sec_load(ns_sec_t *s, ns_sec_role_t role, const ns_sec_opts_t *o, const c
     s->insecure = o->insecure || ns_sec_insecure_env();
     if (s->insecure)
         return 0;
-    const char *ed = getenv("NIGHTSHIFT_KEYS");
-    if (o->keys_dir)
-        snprintf(s->keys_dir, sizeof s->keys_dir, "%s", o->keys_dir);
-    else if (ed && *ed)
-        snprintf(s->keys_dir, sizeof s->keys_dir, "%s", ed);
-    else
-        snprintf(s->keys_dir, sizeof s->keys_dir, "%s/keys", home);
+    ns_sec_keys_dir(o->keys_dir, home, s->keys_dir, sizeof s->keys_dir);
     static const char *const own[] = {"coordinator.key", "worker.key", "client.key"};
     char path[1200];
     s_path(path, sizeof path, o->key_file, role == NS_SEC_COORDINATOR ? NULL : "NIGHTSHIFT_KEY",

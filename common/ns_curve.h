@@ -66,6 +66,8 @@ typedef struct {
  * role needs. Errors name the file and say how to make keys. */
 int ns_sec_load(ns_sec_t *s, ns_sec_role_t role, const ns_sec_opts_t *o, const char *home,
                 ns_err_t *err);
+/* The keys directory: opt, else $NIGHTSHIFT_KEYS, else HOME/keys. */
+void ns_sec_keys_dir(const char *opt, const char *home, char *out, size_t cap);
 /* NIGHTSHIFT_INSECURE is set (and not "0"). */
 bool ns_sec_insecure_env(void);
 /* Wipes the secret key (once the sockets have it). */

@@ -148,7 +148,7 @@ chaos_fault() {
 chaos_cluster_up() {
   local n=$1 i
   shift
-  start_coordinator_checked
+  start_coordinator
   for i in $(seq "$n"); do start_worker "$@"; done
   wait_workers "$n"
 }

@@ -105,11 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ns_fuzz_drain(s_open(src, &o, k - 1, k, UINT64_MAX), data, size, k - 1, true,
                       NS_FUZZ_INCREASING, -1, &parts, NULL, NULL);
         ns_reader_close(&src);
-        NS_FUZZ_CHECK(
-            whole.len == parts.len && (!whole.len || !memcmp(whole.data, parts.data, whole.len)),
-            "splits at %llu give other records than the whole object:\n--- whole\n%s"
-            "--- splits\n%s",
-            (unsigned long long)k, whole.data ? whole.data : "", parts.data ? parts.data : "");
+        ns_fuzz_same_records(&whole, &parts, k);
     }
     ns_buf_free(&whole);
     ns_buf_free(&parts);

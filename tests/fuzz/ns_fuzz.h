@@ -5,8 +5,8 @@
  * - NS_FUZZ_CHECK: an invariant the code under test promises; a failure
  *   prints what broke and aborts, which libFuzzer reports as a crash and
  *   keeps the input of.
- * - An in-memory ns_reader_t (the one the unit tests use, ns_test_util.h,
- *   without Criterion) returning at most `chunk` bytes a read, so one input
+ * - An in-memory ns_reader_t (the unit tests', tests/unit/ns_memreader.h)
+ *   returning at most `chunk` bytes a read, so one input
  *   also exercises the readers' buffer refills.
  * - ns_fuzz_drain: reads a record reader (ns_records.h) to its end checking
  *   what every reader promises (a record or a reject per call, raw bytes
@@ -29,6 +29,7 @@
 #include "ns_buf.h"
 #include "ns_err.h"
 #include "ns_input.h"
+#include "ns_memreader.h"
 #include "ns_records.h"
 #include "ns_row.h"
 #include "ns_store.h"
@@ -66,49 +67,28 @@ static inline uint8_t ns_fuzz_take(const uint8_t **data, size_t *size)
 
 /* ---- an in-memory stream ---- */
 
-typedef struct {
-    struct ns_reader base; /* dispatch header, first */
-    const uint8_t *data;   /* borrowed bytes */
-    size_t len;            /* bytes in data */
-    size_t pos;            /* bytes returned so far */
-    size_t chunk;          /* most bytes per read; 0 = no limit */
-} ns_fuzz_reader_t;
-
-static inline ssize_t ns_fuzz_reader_read(ns_reader_t *base, void *buf, size_t n, ns_err_t *err)
-{
-    ns_fuzz_reader_t *r = (ns_fuzz_reader_t *)base;
-    size_t left = r->len - r->pos;
-    if (n > left)
-        n = left;
-    if (r->chunk && n > r->chunk)
-        n = r->chunk;
-    if (n)
-        memcpy(buf, r->data + r->pos, n);
-    r->pos += n;
-    return (ssize_t)n;
-}
-
-static inline void ns_fuzz_reader_close(ns_reader_t *base)
-{
-    free(base);
-}
-
 /* A stream over data[0..len) (borrowed) handing out at most chunk bytes a
- * read (0: no limit). */
+ * read (0: no limit): the unit tests' (ns_memreader.h). */
 static inline ns_reader_t *ns_fuzz_reader(const void *data, size_t len, size_t chunk)
 {
-    ns_fuzz_reader_t *r = calloc(1, sizeof *r);
+    ns_reader_t *r = ns_test_mem_reader(data, len, chunk);
     NS_FUZZ_CHECK(r != NULL, "out of memory");
-    r->base.read = ns_fuzz_reader_read;
-    r->base.close = ns_fuzz_reader_close;
-    r->data = data;
-    r->len = len;
-    r->chunk = chunk;
-    return &r->base;
+    return r;
 }
 
 /* Read sizes a target picks from with 3 bits (0: as much as asked). */
 static const size_t ns_fuzz_chunks[8] = {0, 1, 2, 3, 7, 64, 4096, 0};
+
+/* The records of a whole reading and of a split reading (at byte k) must
+ * be the same, byte for byte. */
+static inline void ns_fuzz_same_records(const ns_buf_t *whole, const ns_buf_t *parts, uint64_t k)
+{
+    NS_FUZZ_CHECK(
+        whole->len == parts->len && (!whole->len || !memcmp(whole->data, parts->data, whole->len)),
+        "splits at %llu give other records than the whole object:\n--- whole\n%s"
+        "--- splits\n%s",
+        (unsigned long long)k, whole->data ? whole->data : "", parts->data ? parts->data : "");
+}
 
 /* ---- reading a record reader to its end ---- */
 

@@ -11,11 +11,16 @@ mkdir -p "$NIGHTSHIFT_HOME" "$T/logs"
 # CurveZMQ keys and the allow-list in $NIGHTSHIFT_HOME/keys: every process of
 # the test finds them there (docs/SECURITY.md)
 "$NS_BIN" keys init >/dev/null
-# a free port per test run, below Linux's ephemeral range (32768-60999,
-# /proc/sys/net/ipv4/ip_local_port_range), so that no client socket of
-# another test can take it between this check and the coordinator's bind
-PORT=$(( 20000 + RANDOM % 12000 ))
-while (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; do PORT=$(( PORT + 1 )); done
+# free_port [FROM]: prints a port on 127.0.0.1 that nothing listens on, from
+# FROM (default a random one in 20000..31999) upwards: below Linux's
+# ephemeral range (32768-60999, /proc/sys/net/ipv4/ip_local_port_range), so
+# that no client socket of another test can take it before the bind
+free_port() {
+  local p=${1:-$(( 20000 + RANDOM % 12000 ))}
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$(( p + 1 )); done
+  echo "$p"
+}
+PORT=$(free_port)
 export NIGHTSHIFT_COORDINATOR=tcp://127.0.0.1:$PORT
 COORD_PID=
 WORKER_PIDS=()
@@ -57,10 +62,24 @@ start_coordinator() {
     --heartbeat-ms 500 --liveness-ms $LIVENESS "$@" >>"$T/logs/coordinator.log" 2>&1 &
   COORD_PID=$!
   for _ in $(seq 100); do
+    # one that exits instead (a bad option, a port taken, a bad key file)
+    # fails the test at once, not after 100 unanswered `list`s of 10 s
+    kill -0 "$COORD_PID" 2>/dev/null ||
+      fail "the coordinator exited at start: $(tail -n 3 "$T/logs/coordinator.log")"
     "$NS_BIN" list >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   fail "coordinator did not come up"
+}
+
+# wait_for_line FILE TEXT: waits up to 10 s for a line holding TEXT (a fixed
+# string) in FILE; fails the test if none comes
+wait_for_line() {
+  for _ in $(seq 100); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "no line '$2' in $1"
 }
 
 start_worker() {
@@ -159,33 +178,7 @@ pg_cleanup() {
   fi
 }
 
-# ---- helpers added for the chaos suite (tests/chaos/run); usable by any test ----
-# free_port [FROM]: prints a port on 127.0.0.1 that nothing listens on, from
-# FROM (default a random one in 20000..31999, below the ephemeral range, as
-# PORT above) upwards.
-free_port() {
-  local p=${1:-$(( 20000 + RANDOM % 12000 ))}
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$(( p + 1 )); done
-  echo "$p"
-}
-
-# start_coordinator_checked [ARGS]: start_coordinator, but a coordinator that
-# exits instead of answering (a bad option, a port taken, a bad key file)
-# fails the test at once with the end of its log, instead of after 100
-# unanswered `list`s of 10 s each
-start_coordinator_checked() {
-  "$NS_BIN" coordinator --bind "$NIGHTSHIFT_COORDINATOR" --journal "$T/coordinator.journal" \
-    --heartbeat-ms 500 --liveness-ms $LIVENESS "$@" >>"$T/logs/coordinator.log" 2>&1 &
-  COORD_PID=$!
-  for _ in $(seq 100); do
-    kill -0 "$COORD_PID" 2>/dev/null ||
-      fail "the coordinator exited at start: $(tail -n 3 "$T/logs/coordinator.log")"
-    "$NS_BIN" list >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  fail "coordinator did not come up"
-}
-
+# ---- helpers of the chaos suite (tests/chaos/run); usable by any test ----
 # worker_busy PID: is the worker process PID registered and running a task?
 # (worker ids are HOST-PID-XXXX; `list --json` gives each worker's busy slots)
 worker_busy() {

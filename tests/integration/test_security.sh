@@ -17,19 +17,9 @@ wait_workers 1
 mkdir -p "$T/other"
 intruder=$("$NS_BIN" keys gen intruder --dir "$T/other")
 start_worker --key "$T/other/intruder.key"
-for _ in $(seq 100); do
-  grep -qF "refused a connection from 127.0.0.1: public key not on the allow-list: $intruder" \
-    "$T/logs/coordinator.log" && break
-  sleep 0.1
-done
-grep -qF "public key not on the allow-list: $intruder" "$T/logs/coordinator.log" ||
-  fail "the unknown worker's refusal is not logged with its key"
-for _ in $(seq 50); do
-  grep -qF "the coordinator refused this worker's key $intruder" "$T/logs/worker-1.log" && break
-  sleep 0.1
-done
-grep -qF "the coordinator refused this worker's key $intruder" "$T/logs/worker-1.log" ||
-  fail "the refused worker does not say why"
+wait_for_line "$T/logs/coordinator.log" \
+  "refused a connection from 127.0.0.1: public key not on the allow-list: $intruder"
+wait_for_line "$T/logs/worker-1.log" "the coordinator refused this worker's key $intruder"
 [ "$("$NS_BIN" list --json | grep -o '"busy"' | wc -l)" -eq 1 ] || fail "the unknown worker joined"
 
 # ---- a client with a key the coordinator does not know
@@ -48,12 +38,7 @@ case $out in *"may not submit or query jobs"*) ;; *) fail "worker key as client:
 grep -q "refused a SUBMIT message from a key with the roles 'worker'" "$T/logs/coordinator.log" ||
   fail "the refused SUBMIT is not logged"
 start_worker --key "$KEYS/client.key"
-for _ in $(seq 50); do
-  grep -q "refused a READY message from a key with the roles 'client'" "$T/logs/coordinator.log" && break
-  sleep 0.1
-done
-grep -q "refused a READY message from a key with the roles 'client'" "$T/logs/coordinator.log" ||
-  fail "a client key's READY is not refused"
+wait_for_line "$T/logs/coordinator.log" "refused a READY message from a key with the roles 'client'"
 [ "$("$NS_BIN" list --json | grep -o '"busy"' | wc -l)" -eq 1 ] || fail "a client key joined as a worker"
 "$NS_BIN" list --json | grep -q '"jobs":\[\]' || fail "a refused request made a job"
 

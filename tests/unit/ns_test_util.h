@@ -15,6 +15,7 @@
 #define NS_TEST_UTIL_H
 
 #include "ns_err.h"
+#include "ns_memreader.h"
 #include "ns_records.h"
 #include "ns_store.h"
 
@@ -26,57 +27,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-typedef struct {
-    struct ns_reader base; /* dispatch header, first */
-    const char *data;      /* borrowed bytes */
-    size_t len;            /* bytes in data */
-    size_t pos;            /* bytes returned so far */
-    size_t chunk;          /* most bytes per read; 0 = no limit */
-    size_t fail_at;        /* fail once pos reaches this; SIZE_MAX = never */
-} ns_test_memreader_t;
-
-static inline ssize_t ns_test_memreader_read(ns_reader_t *base, void *buf, size_t n, ns_err_t *err)
-{
-    ns_test_memreader_t *r = (ns_test_memreader_t *)base;
-    if (r->pos >= r->fail_at)
-        return ns_errf(err, "cannot read 'mem://test': injected failure");
-    size_t left = r->len - r->pos;
-    if (n > left)
-        n = left;
-    if (r->chunk && n > r->chunk)
-        n = r->chunk;
-    if (r->fail_at != SIZE_MAX && n > r->fail_at - r->pos)
-        n = r->fail_at - r->pos;
-    memcpy(buf, r->data + r->pos, n);
-    r->pos += n;
-    return (ssize_t)n;
-}
-
-static inline void ns_test_memreader_close(ns_reader_t *base)
-{
-    free(base);
-}
-
-/* A reader over data[0..len) (borrowed; must outlive the reader). */
-static inline ns_reader_t *ns_test_mem_reader_ex(const void *data, size_t len, size_t chunk,
-                                                 size_t fail_at)
-{
-    ns_test_memreader_t *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->base.read = ns_test_memreader_read;
-    r->base.close = ns_test_memreader_close;
-    r->data = data;
-    r->len = len;
-    r->chunk = chunk;
-    r->fail_at = fail_at;
-    return &r->base;
-}
-
-static inline ns_reader_t *ns_test_mem_reader(const void *data, size_t len, size_t chunk)
-{
-    return ns_test_mem_reader_ex(data, len, chunk, SIZE_MAX);
-}
 
 /* Where a memory writer's bytes go. Free data with free(). */
 typedef struct {

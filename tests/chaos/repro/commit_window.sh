@@ -21,7 +21,7 @@ command -v gdb >/dev/null || { echo "needs gdb" >&2; exit 2; }
 . "$NS_SRC/tests/integration/lib.sh"
 DATE=2026-11-24
 "$NS_BIN" gen --sources pos,master --stores 2 --days 1 --start $DATE --seed 7 --out "file://$T/raw" >/dev/null
-start_coordinator_checked
+start_coordinator
 start_worker
 wait_workers 1
 gdb -p "$COORD_PID" -batch -ex "break $WHERE" -ex continue -ex kill >"$T/gdb.log" 2>&1 &
@@ -33,7 +33,7 @@ job=$("$NS_BIN" submit "$NS_SRC/jobs/retail_pos.yaml" --date $DATE --var raw="fi
 wait $GDB || true
 kill -0 "$COORD_PID" 2>/dev/null && fail "the coordinator did not stop at $WHERE: $(tail -5 "$T/gdb.log")"
 note "coordinator killed at $WHERE; restarting it"
-start_coordinator_checked
+start_coordinator
 "$NS_BIN" wait "$job" --json --quiet >"$T/job.json" || fail "job: $(cat "$T/job.json")"
 prefix=$(json_get prefix <"$T/job.json")
 echo "job $job: $(json_get state <"$T/job.json"); under its prefix:"

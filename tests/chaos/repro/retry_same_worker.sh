@@ -23,7 +23,7 @@ export NS_SRC NS_BIN
 DATE=2026-11-24
 "$NS_BIN" gen --sources pos,master --stores 6 --days 1 --start $DATE --seed 7 --out "file://$T/raw" >/dev/null
 sed 's/^\(  split_size:\).*/\1 64KB/' "$NS_SRC/jobs/retail_pos.yaml" >"$T/job.yaml"
-start_coordinator_checked
+start_coordinator
 job=$("$NS_BIN" submit "$T/job.yaml" --date $DATE --var raw="file://$T/raw" --var out="file://$T/out" --quiet)
 prefix=$("$NS_BIN" status "$job" --json | json_get prefix)
 prefix=${prefix#file://}

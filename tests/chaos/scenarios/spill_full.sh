@@ -20,7 +20,7 @@ scenario_spill_full() {
   command -v unshare >/dev/null || { echo "needs unshare (util-linux)" >"$SUITE_T/results/spill_full.note"; exit 77; }
   chaos_scenario_env spill_full
   chaos_db
-  start_coordinator_checked
+  start_coordinator
   chaos_submit "$CHAOS_RAW" "file://$T/out"
   local prefixes
   prefixes=$("$NS_BIN" list --json | grep -o '"prefix":"file://[^"]*"' | sed 's/^"prefix":"file:\/\///; s/"$//' | sort -u)
