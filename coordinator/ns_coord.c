@@ -46,6 +46,7 @@
 
 #define S_MAX_ATT 4      /* attempts of one task running at once (1 + speculative) */
 #define S_MAX_VARS 32
+#define S_MAX_AVOID 8    /* workers a task remembers having failed on */
 
 enum { J_MAP = 0, J_REDUCE, J_COMMITTING, J_SUCCEEDED, J_FAILED, J_CANCELLED };
 static const char *s_job_state_names[] = {"map", "reduce", "committing", "succeeded", "failed",
@@ -78,6 +79,9 @@ typedef struct {
     int64_t next_attempt; /* attempt numbers used so far */
     int failures;       /* failed or lost attempts that count against the limit */
     char reason[512];   /* last failure */
+    int failed_on[S_MAX_AVOID]; /* workers a counted failure happened on (this
+                                   process only: replay does not know them) */
+    int nfailed_on;
     s_att_t att[S_MAX_ATT]; /* running attempts */
     int natt;
     int64_t accepted;   /* accepted attempt, -1 until done */
@@ -108,6 +112,8 @@ typedef struct {
     double deadline;           /* unix seconds; 0: none */
     double projected;          /* projected finish (autoscaled pools), unix seconds; 0: unknown */
     double hours[2], cost[2];  /* worker-hours and cost by kind (NS_KIND_*) */
+    int swept;                 /* ended and its prefix cleaned up (SWEPT journaled) */
+    double sweep_at;           /* monotonic seconds of the next cleanup try */
 } s_job_t;
 
 typedef struct {
@@ -500,7 +506,7 @@ static void s_drop_att(s_coord_t *c, s_task_t *t, int ai)
     t->att[ai] = t->att[--t->natt];
 }
 
-static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason);
+static int s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason);
 
 static s_pool_t *s_find_pool(s_coord_t *c, const char *name)
 {
@@ -607,6 +613,14 @@ static int s_apply_done(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt,
     return 0;
 }
 
+static int s_failed_on(const s_task_t *t, int widx)
+{
+    for (int i = 0; i < t->nfailed_on; i++)
+        if (t->failed_on[i] == widx)
+            return 1;
+    return 0;
+}
+
 static void s_apply_fail(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, const char *reason,
                          bool counted)
 {
@@ -614,8 +628,17 @@ static void s_apply_fail(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, co
     if (attempt >= t->next_attempt)
         t->next_attempt = attempt + 1;
     int ai = s_att_index(t, attempt);
-    if (ai >= 0)
+    if (ai >= 0) {
+        int w = t->att[ai].worker;
+        if (counted && w >= 0 && !s_failed_on(t, w)) {
+            if (t->nfailed_on == S_MAX_AVOID)
+                memmove(t->failed_on, t->failed_on + 1, (S_MAX_AVOID - 1) * sizeof *t->failed_on);
+            else
+                t->nfailed_on++;
+            t->failed_on[t->nfailed_on - 1] = w;
+        }
         s_drop_att(c, t, ai);
+    }
     if (t->state == T_DONE)
         return;
     if (counted) {
@@ -711,6 +734,10 @@ static int s_replay_record(const ns_msg_t *m, void *arg)
         j->state = (int)st;
         for (int i = 0; i < j->nmaps + j->nreduces; i++)
             j->tasks[i].natt = 0;
+        return 0;
+    }
+    if (!strcmp(t, "SWEPT")) {
+        j->swept = 1;
         return 0;
     }
     if (!strcmp(t, "REDUCE")) {
@@ -860,7 +887,9 @@ static int s_write_load_schema(ns_buf_t *b, const ns_job_t *def, ns_err_t *err)
     return rc ? -1 : 0;
 }
 
-static int s_write_summary(s_job_t *j, ns_err_t *err)
+/* job.json of a job that ends in STATE for REASON (written before END is
+ * journaled: j->state is still the running one). */
+static int s_write_summary(s_job_t *j, int state, const char *reason, ns_err_t *err)
 {
     uint64_t rows_in, rows_out, rejects, filtered, bytes_done;
     s_fmt_counters(j, &rows_in, &rows_out, &rejects, &filtered, &bytes_done);
@@ -873,11 +902,11 @@ static int s_write_summary(s_job_t *j, ns_err_t *err)
     rc |= ns_buf_appendf(&b, ",\"table\":");
     rc |= s_json_str(&b, j->def->table ? j->def->table : "");
     rc |= ns_buf_appendf(&b, ",\"date\":\"%s\",\"state\":\"%s\",\"reason\":", j->date,
-                         s_job_state_names[j->state]);
-    rc |= s_json_str(&b, j->reason);
+                         s_job_state_names[state]);
+    rc |= s_json_str(&b, reason);
     rc |= ns_buf_appendf(&b, ",\"manifest\":");
     rc |= s_json_str(&b, j->manifest);
-    if (j->state == J_SUCCEEDED) {
+    if (state == J_SUCCEEDED) {
         /* when the run committed, for readers that want the newest runs
          * (nightshift external register --since) */
         char when[32];
@@ -974,27 +1003,69 @@ static int s_sweep_fn(const ns_object_t *o, void *arg)
 }
 
 /* Deletes every object under the job's prefix that the committed job does
- * not name (or, for a failed job, everything but job.json). */
-static void s_sweep(s_job_t *j, int keep_outputs)
+ * not name (or, for a failed job, everything but job.json); -1 when some
+ * may be left. */
+static int s_sweep(s_job_t *j, int keep_outputs)
 {
     s_sweep_t s = {.job = j, .keep_outputs = keep_outputs};
     ns_err_t err;
-    if (ns_store_list(j->prefix, s_sweep_fn, &s, &err) < 0)
+    int rc = 0;
+    if (ns_store_list(j->prefix, s_sweep_fn, &s, &err) < 0) {
         ns_warn("job %s: cannot list '%s' for cleanup: %s", j->id, j->prefix, err.msg);
+        rc = -1;
+    }
     long failed = s.ndel ? ns_store_delete_many(s.del, s.ndel, &err) : 0;
     for (int i = 0; i < s.ndel; i++)
         free(s.del[i]);
     free(s.del);
-    if (failed)
+    if (failed) {
         ns_warn("job %s: %ld of %d objects not cleaned up: %s", j->id, failed, s.ndel, err.msg);
+        rc = -1;
+    }
     ns_info("job %s: cleaned up %ld objects", j->id, s.ndel - failed);
+    return rc;
 }
 
-static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)
+#define S_SWEEP_RETRY 60.0 /* seconds between cleanup tries of an ended job */
+
+/* Cleans up an ended job's prefix and journals SWEPT once it is clean. A
+ * job that ended while the coordinator died before this, or whose cleanup
+ * failed (the store unreachable), is tried again from s_tick. */
+static void s_finish_sweep(s_coord_t *c, s_job_t *j)
+{
+    if (s_sweep(j, j->state == J_SUCCEEDED)) {
+        j->sweep_at = s_mono() + S_SWEEP_RETRY;
+        return;
+    }
+    ns_msgb_t b;
+    ns_msgb_init_raw(&b, 2);
+    ns_msgb_str(&b, "t", "SWEPT");
+    ns_msgb_str(&b, "job", j->id);
+    if (!s_log(c, &b))
+        j->swept = 1;
+    ns_msgb_free(&b);
+}
+
+/* Ends a job: job.json first (a restart before END runs the commit again
+ * and rewrites it; written after END, a restart in between would never
+ * write it and the run could not be loaded), then END, then the cleanup.
+ * -1 when the job did not end: a succeeded job's job.json could not be
+ * written (s_commit tries again next tick) or the journal failed. */
+static int s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)
 {
     if (s_job_done(j))
-        return;
+        return 0;
+    if (!reason)
+        reason = "";
     j->finished = s_wall();
+    if (!c->replaying) {
+        ns_err_t err;
+        if (s_write_summary(j, state, reason, &err)) {
+            ns_warn("job %s: cannot write job.json: %s", j->id, err.msg);
+            if (state == J_SUCCEEDED)
+                return -1;
+        }
+    }
     ns_msgb_t b;
     ns_msgb_init_raw(&b, 8);
     ns_msgb_str(&b, "t", "END");
@@ -1002,15 +1073,15 @@ static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)
     s_pack_kinds(&b, "worker_hours", j->hours);
     s_pack_kinds(&b, "cost", j->cost);
     ns_msgb_int(&b, "state", state);
-    ns_msgb_str(&b, "reason", reason ? reason : "");
+    ns_msgb_str(&b, "reason", reason);
     ns_msgb_str(&b, "manifest", j->manifest);
     ns_msgb_double(&b, "finished", j->finished);
     int rc = s_log(c, &b);
     ns_msgb_free(&b);
     if (rc)
-        return;
+        return -1;
     j->state = state;
-    snprintf(j->reason, sizeof j->reason, "%s", reason ? reason : "");
+    snprintf(j->reason, sizeof j->reason, "%s", reason);
     for (int i = 0; i < j->nmaps + j->nreduces; i++) {
         s_task_t *t = &j->tasks[i];
         while (t->natt > 0) {
@@ -1022,12 +1093,9 @@ static void s_end_job(s_coord_t *c, s_job_t *j, int state, const char *reason)
         ns_info("job %s succeeded: manifest %s", j->id, j->manifest);
     else
         ns_warn("job %s %s: %s", j->id, s_job_state_names[state], j->reason);
-    if (c->replaying)
-        return;
-    ns_err_t err;
-    if (s_write_summary(j, &err))
-        ns_warn("job %s: %s", j->id, err.msg);
-    s_sweep(j, state == J_SUCCEEDED);
+    if (!c->replaying)
+        s_finish_sweep(c, j);
+    return 0;
 }
 
 /* Registers the committed run in the catalog (docs/CATALOG.md): its output
@@ -1280,26 +1348,53 @@ static int s_start_attempt(s_coord_t *c, s_job_t *j, int tidx, int widx, int spe
     return 0;
 }
 
-static int s_free_worker(s_coord_t *c, const char *pool, int avoid_task_worker_of,
-                         const s_task_t *t)
+/* Worker choice for a task. AVOID_RUNNING: not a worker running an attempt
+ * of it (speculation). AVOID_FAILED: not a worker it failed on (retries). */
+enum { AVOID_NONE = 0, AVOID_RUNNING = 1, AVOID_FAILED = 2 };
+
+static int s_takes_tasks(const s_worker_t *w, const char *pool)
+{
+    return w->alive && !w->preempting && !w->draining && !strcmp(w->pool, pool);
+}
+
+static int s_free_worker(s_coord_t *c, const char *pool, int avoid, const s_task_t *t)
 {
     int best = -1;
     for (int i = 0; i < c->nworkers; i++) {
         s_worker_t *w = &c->workers[i];
-        if (!w->alive || w->preempting || w->draining || w->busy >= w->slots ||
-            strcmp(w->pool, pool))
+        if (!s_takes_tasks(w, pool) || w->busy >= w->slots)
             continue;
-        if (avoid_task_worker_of) {
+        if (avoid == AVOID_RUNNING) {
             int same = 0;
             for (int a = 0; a < t->natt; a++)
                 same |= t->att[a].worker == i;
             if (same)
                 continue;
         }
+        if (avoid == AVOID_FAILED && s_failed_on(t, i))
+            continue;
         if (best < 0 || w->busy < c->workers[best].busy)
             best = i;
     }
     return best;
+}
+
+/* The worker a pending task's next attempt goes to: one it has not failed
+ * on. When none of those is free but one is in the pool, the task waits
+ * for it (-2): a broken worker (full disk, bad credentials) fails fast and
+ * would otherwise be the free one each time and take every retry. Only
+ * when every worker of the pool has failed it may one of them retry it. */
+static int s_worker_for(s_coord_t *c, const char *pool, const s_task_t *t)
+{
+    if (t->nfailed_on == 0)
+        return s_free_worker(c, pool, AVOID_NONE, t);
+    int w = s_free_worker(c, pool, AVOID_FAILED, t);
+    if (w >= 0)
+        return w;
+    for (int i = 0; i < c->nworkers; i++)
+        if (s_takes_tasks(&c->workers[i], pool) && !s_failed_on(t, i))
+            return -2;
+    return s_free_worker(c, pool, AVOID_NONE, t);
 }
 
 static double s_median_duration(const s_job_t *j, int kind)
@@ -1333,7 +1428,11 @@ static void s_dispatch(s_coord_t *c)
             s_task_t *t = &j->tasks[i];
             if (t->state != T_PENDING)
                 continue;
-            int w = s_free_worker(c, j->def->pool, 0, t);
+            int w = s_worker_for(c, j->def->pool, t);
+            if (w == -2) {
+                pending = 1;
+                continue; /* waits for a worker it has not failed on */
+            }
             if (w < 0) {
                 pending = 1;
                 break;
@@ -1355,7 +1454,7 @@ static void s_dispatch(s_coord_t *c)
             double ran = now - t->att[0].started;
             if (ran < c->o->speculate_factor * med || ran * 1000 < c->o->speculate_min_ms)
                 continue;
-            int w = s_free_worker(c, j->def->pool, 1, t);
+            int w = s_free_worker(c, j->def->pool, AVOID_RUNNING, t);
             if (w < 0)
                 break;
             s_start_attempt(c, j, i, w, 1);
@@ -2471,6 +2570,14 @@ static void s_tick(s_coord_t *c)
             c->last_scale = wall;
         }
         ns_driver_tick(c->driver, wall, s_busy_for, c);
+    }
+    /* ended jobs not yet cleaned up (a restart, a store error): one a tick */
+    for (int i = 0; i < c->njobs; i++) {
+        s_job_t *j = c->jobs[i];
+        if (s_job_done(j) && !j->swept && now >= j->sweep_at) {
+            s_finish_sweep(c, j);
+            break;
+        }
     }
     s_schedule(c);
 }
