@@ -24,64 +24,8 @@ CHAOS_HANG_S=${CHAOS_HANG_S:-900}
 note() { echo "== [$(date +%H:%M:%S)] $*"; }
 
 # ---- services ---------------------------------------------------------------
-# As deploy/test's start_pg and start_s3 (which cannot be sourced): a private
-# PostgreSQL / S3 test server on free ports, stopped by chaos_stop_services.
-CHAOS_PG_DIR=
-CHAOS_S3_DIR=
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-chaos_start_pg() { # chaos_start_pg DIR FIRST_PORT: exports NS_TEST_PG
-  local dir=$1 port
-  mkdir -p "$dir"
-  chmod 755 "$(dirname "$dir")" "$dir" # the postgres user runs the server in it
-  for port in $(seq "$2" $(( $2 + 99 ))); do
-    port_in_use "$port" && continue
-    if NS_TEST_PG=$("$NS_SRC/deploy/pg" start "$dir" "$port"); then
-      export NS_TEST_PG
-      CHAOS_PG_DIR=$dir
-      return 0
-    fi
-    grep -q "Address already in use" "$dir/postgres.log" 2>/dev/null || break
-    "$NS_SRC/deploy/pg" stop "$dir" || true
-    : > "$dir/postgres.log"
-  done
-  echo "chaos: cannot start PostgreSQL in $dir (log: $dir/postgres.log)" >&2
-  return 1
-}
-
-chaos_start_s3() { # chaos_start_s3 FIRST_PORT: exports AWS_* and NS_TEST_S3_BUCKET
-  # Swift keeps metadata in extended attributes: under /var/tmp, not a tmpfs
-  CHAOS_S3_DIR=$(mktemp -d /var/tmp/ns-chaos-s3.XXXXXX)
-  chmod 755 "$CHAOS_S3_DIR"
-  local port p env
-  for port in $(seq "$1" 10 $(( $1 + 90 ))); do
-    for p in $(seq "$port" $((port + 4))); do port_in_use "$p" && continue 2; done
-    if env=$("$NS_SRC/deploy/s3" start "$CHAOS_S3_DIR" "$port"); then
-      set -a
-      eval "$env"
-      set +a
-      export NS_TEST_S3_BUCKET=nightshift-chaos
-      /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3 mb "s3://$NS_TEST_S3_BUCKET" >/dev/null ||
-        { echo "chaos: cannot create the bucket" >&2; return 1; }
-      return 0
-    fi
-    "$NS_SRC/deploy/s3" stop "$CHAOS_S3_DIR" || true
-  done
-  echo "chaos: cannot start the S3 server in $CHAOS_S3_DIR" >&2
-  return 1
-}
-
-chaos_stop_services() {
-  if [ -n "$CHAOS_PG_DIR" ]; then
-    "$NS_SRC/deploy/pg" stop "$CHAOS_PG_DIR" >/dev/null 2>&1 || echo "chaos: could not stop PostgreSQL in $CHAOS_PG_DIR" >&2
-    CHAOS_PG_DIR=
-  fi
-  if [ -n "$CHAOS_S3_DIR" ]; then
-    "$NS_SRC/deploy/s3" stop "$CHAOS_S3_DIR" >/dev/null 2>&1 || echo "chaos: could not stop the S3 server in $CHAOS_S3_DIR" >&2
-    rm -rf "$CHAOS_S3_DIR"
-    CHAOS_S3_DIR=
-  fi
-}
+# deploy/services.sh: ns_start_pg, ns_start_s3, ns_stop_services (as deploy/test)
+. "$NS_SRC/deploy/services.sh"
 
 # ---- the day ------------------------------------------------------------------
 # chaos_gen URI [gen options]: the generated multi-source day

@@ -47,7 +47,8 @@ scenario_unknown_keys() {
   [ ! -e "$T/intruder/out" ] || fail "the unknown client's job wrote $T/intruder/out"
   [ "$(wc -l <"$T/ids")" = ${#CHAOS_JOBS[@]} ] || fail "jobs: $(cat "$T/ids")"
   local refusals
-  refusals=$(grep -c "refused a connection from 127.0.0.1: public key not on the allow-list: $pub" "$T/logs/coordinator.log" || true)
+  refusals=$(grep -cF "refused a connection from 127.0.0.1: public key not on the allow-list: $pub" "$T/logs/coordinator.log" || true)
+  [ "$refusals" -ge 1 ] || fail "no refusal of $pub in the coordinator's log"
   chaos_fault "refusals logged: $refusals (once a minute per key)"
   chaos_load
   chaos_digest "$CHAOS_RAW"
