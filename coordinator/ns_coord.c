@@ -888,8 +888,10 @@ static int s_write_load_schema(ns_buf_t *b, const ns_job_t *def, ns_err_t *err)
 }
 
 /* job.json of a job that ends in STATE for REASON (written before END is
- * journaled: j->state is still the running one). */
-static int s_write_summary(s_job_t *j, int state, const char *reason, ns_err_t *err)
+ * journaled: j->state is still the running one). Out of line, as
+ * s_finish_sweep: test_commit_window stops the coordinator at each with a
+ * breakpoint, which an inlined copy does not reliably take. */
+__attribute__((noinline)) static int s_write_summary(s_job_t *j, int state, const char *reason, ns_err_t *err)
 {
     uint64_t rows_in, rows_out, rejects, filtered, bytes_done;
     s_fmt_counters(j, &rows_in, &rows_out, &rejects, &filtered, &bytes_done);
@@ -1031,7 +1033,7 @@ static int s_sweep(s_job_t *j, int keep_outputs)
 /* Cleans up an ended job's prefix and journals SWEPT once it is clean. A
  * job that ended while the coordinator died before this, or whose cleanup
  * failed (the store unreachable), is tried again from s_tick. */
-static void s_finish_sweep(s_coord_t *c, s_job_t *j)
+__attribute__((noinline)) static void s_finish_sweep(s_coord_t *c, s_job_t *j)
 {
     if (s_sweep(j, j->state == J_SUCCEEDED)) {
         j->sweep_at = s_mono() + S_SWEEP_RETRY;

@@ -47,6 +47,13 @@ for where in s_write_summary s_finish_sweep; do
   for _ in $(seq 300); do "$NS_BIN" list >/dev/null 2>&1 && break; sleep 0.1; done
   "$NS_BIN" list >/dev/null 2>&1 || fail "the coordinator did not come up under gdb: $(tail -5 "$T/logs/gdb-$where.log")"
   job=$(submit "out-$where")
+  # gdb exits once it has killed the coordinator; a breakpoint never taken
+  # would leave it running with the job done: a hang guard, not a time limit
+  for _ in $(seq 1200); do kill -0 "$COORD_PID" 2>/dev/null || break; sleep 0.25; done
+  if kill -0 "$COORD_PID" 2>/dev/null; then
+    kill -9 "$COORD_PID"; pkill -9 -f -- "--journal $T/coordinator.journal" || true
+    fail "the coordinator did not stop at $where in 5 minutes: $(grep -v ' INFO ' "$T/logs/gdb-$where.log" | tail -n 5)"
+  fi
   wait "$COORD_PID" 2>/dev/null || true
   grep -Eq "Breakpoint 1[.0-9]*, (.* in )?$where \(" "$T/logs/gdb-$where.log" ||
     fail "the coordinator did not stop at $where: $(tail -n 20 "$T/logs/gdb-$where.log")"
