@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +23,10 @@ static const char s_usage[] =
     "through zstd -dc on the database server: file:// load files, a superuser or\n"
     "pg_execute_server_program), and prints the Redshift Spectrum DDL for the same\n"
     "files. --print prints the PostgreSQL SQL too instead of running it.\n";
+
+static int s_register(const char *table, const char *since_opt, const char *schema,
+                      const char *spectrum, int print, const char *catalog_opt,
+                      const char *warehouse);
 
 int ns_cmd_external(int argc, char **argv)
 {
@@ -55,6 +60,22 @@ int ns_cmd_external(int argc, char **argv)
         return NS_EXIT_USAGE;
     }
     const char *table = argv[optind + 1];
+    /* ps shows the argument with its password masked from here on */
+    char *wh_copy = NULL;
+    if (warehouse && !(warehouse = wh_copy = ns_wh_hide_arg((char *)warehouse))) {
+        fprintf(stderr, "nightshift external: out of memory\n");
+        return NS_EXIT_ERROR;
+    }
+    int rc = s_register(table, since_opt, schema, spectrum, print, catalog_opt, warehouse);
+    free(wh_copy);
+    return rc;
+}
+
+/* The work of `external register`, once the options are read. */
+static int s_register(const char *table, const char *since_opt, const char *schema,
+                      const char *spectrum, int print, const char *catalog_opt,
+                      const char *warehouse)
+{
     double since = ns_external_duration(since_opt);
     if (since < 0) {
         fprintf(stderr, "nightshift external: bad --since '%s' (like 6h, 90m, 2d)\n", since_opt);

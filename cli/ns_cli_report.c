@@ -8,6 +8,7 @@
 #include "ns_wh.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 
 int ns_cmd_report(int argc, char **argv)
 {
@@ -39,9 +40,16 @@ int ns_cmd_report(int argc, char **argv)
         fputs(usage, stderr);
         return NS_EXIT_USAGE;
     }
+    /* ps shows the argument with its password masked from here on */
+    char *wh_copy = NULL;
+    if (wh && !(wh = wh_copy = ns_wh_hide_arg((char *)wh))) {
+        fprintf(stderr, "nightshift: report: out of memory\n");
+        return NS_EXIT_ERROR;
+    }
     ns_err_t err;
     ns_err_clear(&err);
     PGconn *conn = ns_wh_connect(wh, &err);
+    free(wh_copy);
     if (!conn) {
         fprintf(stderr, "nightshift: report: %s\n", err.msg);
         return NS_EXIT_ERROR;

@@ -99,6 +99,8 @@ static int s_read_state(const char *name, char *out, size_t cap)
  * (--help with val 'h'); vals[val] is set to the option's argument, or ""
  * for an option without one. Returns -1 to go on, else the exit code: 0
  * after --help, NS_EXIT_USAGE (usage printed) for a bad command line. */
+/* Reads the options of a subcommand into vals (indexed by each option's
+ * val); -1 when the command goes on, else its exit code. */
 static int s_opts(int argc, char **argv, const struct option *opts, const char *usage,
                   const char **vals)
 {
@@ -581,6 +583,21 @@ static int s_down(int argc, char **argv)
     return 0;
 }
 
+/* Overwrites the --warehouse argument *arg (if any) in place with its
+ * passwords masked, so ps shows no password from here on (docs/SECURITY.md,
+ * "Credentials"), and points *arg at a copy, *copy (freed by the caller). */
+static int s_hide_warehouse(const char **arg, char **copy)
+{
+    *copy = NULL;
+    if (*arg && !(*arg = *copy = ns_wh_hide_arg((char *)*arg))) {
+        fprintf(stderr, "nightshift: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int s_init_run(const char *target, bool print, const char *warehouse, const char *usage);
+
 static int s_init(int argc, char **argv)
 {
     static const char usage[] =
@@ -600,15 +617,26 @@ static int s_init(int argc, char **argv)
     int rc = s_opts(argc, argv, opts, usage, v);
     if (rc >= 0)
         return rc;
+    char *wh = NULL;
+    if (s_hide_warehouse(&v[O_WAREHOUSE], &wh))
+        return NS_EXIT_ERROR;
+    rc = s_init_run(v[O_TARGET], v[O_PRINT] != NULL, v[O_WAREHOUSE], usage);
+    free(wh);
+    return rc;
+}
+
+static int s_init_run(const char *target, bool print, const char *warehouse, const char *usage)
+{
+    int rc;
     ns_err_t err;
     ns_err_clear(&err);
     ns_wh_target_t t;
-    if (ns_wh_target(v[O_TARGET], &t, &err)) {
+    if (ns_wh_target(target, &t, &err)) {
         fprintf(stderr, "nightshift: %s\n", err.msg);
         fputs(usage, stderr);
         return NS_EXIT_USAGE;
     }
-    if (v[O_PRINT]) {
+    if (print) {
         for (const char *const *f = ns_wh_schema_files(t); *f; f++)
             fprintf(stdout, "%s-- ==== warehouse/%s\n\n%s", f == ns_wh_schema_files(t) ? "" : "\n",
                     *f, ns_wh_sql(*f));
@@ -617,7 +645,7 @@ static int s_init(int argc, char **argv)
     if (t == NS_WH_REDSHIFT)
         fprintf(stderr, "nightshift: note: the Redshift DDL is untested here (nightshift's "
                         "tests check its text and run its dim_date fill on PostgreSQL)\n");
-    PGconn *c = ns_wh_connect(v[O_WAREHOUSE], &err);
+    PGconn *c = ns_wh_connect(warehouse, &err);
     if (!c) {
         fprintf(stderr, "nightshift: %s\n", err.msg);
         return NS_EXIT_UNREACHABLE;
@@ -651,9 +679,13 @@ static int s_status(int argc, char **argv)
     int rc = s_opts(argc, argv, opts, usage, v);
     if (rc >= 0)
         return rc;
+    char *wh = NULL;
+    if (s_hide_warehouse(&v[O_WAREHOUSE], &wh))
+        return NS_EXIT_ERROR;
     ns_err_t err;
     ns_err_clear(&err);
     PGconn *c = ns_wh_connect(v[O_WAREHOUSE], &err);
+    free(wh);
     if (!c) {
         fprintf(stderr, "nightshift: %s\n", err.msg);
         return NS_EXIT_UNREACHABLE;

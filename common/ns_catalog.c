@@ -7,10 +7,11 @@
  * Workload: a registration reads and writes one document of a few KB to a
  * few MB once per job run; `catalog list` reads every document once. The
  * reader builds a tree in an arena (a few 64 KiB blocks, freed at once);
- * nesting is bounded by NS_CJ_MAX_DEPTH and the text by the caller's
- * maximum (NS_CATALOG_DOC_MAX for documents), and every node consumes at
- * least one byte of input, so memory is bounded by a small multiple of the
- * text.
+ * the text is bounded by NS_CJ_MAX_BYTES (and the caller's maximum,
+ * NS_CATALOG_DOC_MAX for documents), nesting by NS_CJ_MAX_DEPTH and the
+ * number of values by NS_CJ_MAX_NODES: a value costs a 64-byte node plus
+ * its text, so the tree of any text stays below 128 MiB plus the text,
+ * where "[0,0,...]" of 64 MiB would otherwise make 2 GiB of nodes.
  */
 #include "ns_catalog.h"
 
@@ -37,6 +38,7 @@ struct ns_cj_doc {
 
 typedef struct {
     const char *start, *p, *end; /* the text and where the parser is */
+    size_t nodes;                /* values parsed so far (NS_CJ_MAX_NODES) */
     ns_cj_doc_t *d;
     ns_err_t *err;
 } s_jp_t;
@@ -172,14 +174,20 @@ static int s_jvalue(s_jp_t *j, ns_cj_t *v, int depth)
     s_ws(j);
     if (j->p >= j->end)
         return s_jerr(j, "unexpected end");
-    if (depth > NS_CJ_MAX_DEPTH)
-        return s_jerr(j, "nested too deep");
+    if (++j->nodes > NS_CJ_MAX_NODES)
+        return ns_errf(j->err, "bad JSON at byte %zu: the document exceeds max_json_nodes (%u "
+                               "values)",
+                       (size_t)(j->p - j->start), NS_CJ_MAX_NODES);
     char c = *j->p;
     if (c == '"') {
         v->type = NS_CJ_STR;
         return s_jstring(j, &v->s, &v->len);
     }
     if (c == '{' || c == '[') {
+        if (depth >= NS_CJ_MAX_DEPTH) /* depth 0 is the first level */
+            return ns_errf(j->err,
+                           "bad JSON at byte %zu: nesting exceeds max_json_depth (%d levels)",
+                           (size_t)(j->p - j->start), NS_CJ_MAX_DEPTH);
         char close = c == '{' ? '}' : ']';
         v->type = c == '{' ? NS_CJ_OBJ : NS_CJ_ARR;
         j->p++;
@@ -286,6 +294,14 @@ void ns_cj_free(ns_cj_doc_t **dp)
 
 ns_cj_doc_t *ns_cj_parse(const char *text, size_t len, size_t *used, ns_err_t *err)
 {
+    if (len > NS_CJ_MAX_BYTES) {
+        if (!used) {
+            ns_errf(err, "JSON text of %zu bytes exceeds max_json_bytes (%u bytes)", len,
+                    NS_CJ_MAX_BYTES);
+            return NULL;
+        }
+        len = NS_CJ_MAX_BYTES; /* one of concatenated values: no value reads past it */
+    }
     ns_cj_doc_t *d = calloc(1, sizeof *d);
     if (!d) {
         ns_errf(err, "out of memory reading JSON");

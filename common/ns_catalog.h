@@ -16,11 +16,12 @@
  * document stays well under a few MB for years. A registration is one
  * HEAD, one GET and one PUT on the coordinator's thread.
  *
- * Bounds: a document is at most NS_CATALOG_DOC_MAX bytes and nested at most
- * NS_CJ_MAX_DEPTH deep; a table has at most NS_MAX_COLUMNS columns and
- * NS_CATALOG_MAX_PARTITIONS partitions. The JSON reader (ns_cj_*) is a small
- * bounded one for the catalog's documents and the crawl's samples, not a
- * general JSON library.
+ * Bounds: a document is at most NS_CATALOG_DOC_MAX bytes, nested at most
+ * NS_CJ_MAX_DEPTH deep and holds at most NS_CJ_MAX_NODES JSON values; a
+ * table has at most NS_MAX_COLUMNS columns and NS_CATALOG_MAX_PARTITIONS
+ * partitions. The JSON reader (ns_cj_*) is a small bounded one for the
+ * catalog's documents, the crawl's samples and the loader's manifests, not
+ * a general JSON library.
  *
  * Ownership: a table from ns_catalog_table_new, ns_catalog_get or
  * ns_catalog_crawl belongs to the caller (ns_catalog_table_destroy); every
@@ -278,7 +279,16 @@ void ns_catalog_warn(ns_catalog_table_t *t, const char *fmt, ...)
 
 /* ------------------------------------------------ the bounded JSON reader */
 
+/* The reader's bounds, each checked before the text is sized from (a
+ * value costs one ns_cj_t, 64 bytes, so NS_CJ_MAX_NODES bounds the tree at
+ * 128 MiB whatever the text; a catalog document of a few MB holds about
+ * 100,000 values), and each refused with its name:
+ *   "JSON text of N bytes exceeds max_json_bytes (67108864 bytes)",
+ *   "bad JSON at byte N: nesting exceeds max_json_depth (64 levels)",
+ *   "bad JSON at byte N: the document exceeds max_json_nodes (2097152 values)". */
+#define NS_CJ_MAX_BYTES NS_CATALOG_DOC_MAX
 #define NS_CJ_MAX_DEPTH 64
+#define NS_CJ_MAX_NODES (1u << 21)
 
 typedef enum {
     NS_CJ_NULL = 0,
@@ -305,7 +315,9 @@ typedef struct ns_cj_doc ns_cj_doc_t;
 /* Parses one JSON value at text[0..len) (leading blanks skipped). *used,
  * when not NULL, receives the bytes up to the end of the value, so
  * concatenated values can be read one after the other; without it, only
- * blanks may follow. NULL with err set ("bad JSON at byte 12: ..."). */
+ * blanks may follow. NULL with err set ("bad JSON at byte 12: ..."). The
+ * bounds above hold for each value: len at most NS_CJ_MAX_BYTES (with
+ * *used, only the value's own bytes count), its nesting and its values. */
 ns_cj_doc_t *ns_cj_parse(const char *text, size_t len, size_t *used, ns_err_t *err);
 const ns_cj_t *ns_cj_root(const ns_cj_doc_t *d);
 void ns_cj_free(ns_cj_doc_t **dp);

@@ -1634,6 +1634,12 @@ static int s_s3(s_ctx_t *c, const yaml_node_t *n)
         if (memchr(host, '@', strcspn(host, "/?#")))
             return s_fail(c, v, "s3.endpoint must not hold a user or password (user:password@): "
                                 "credentials come from the environment only");
+        ns_err_t why;
+        if (ns_scope_check_endpoint(j->s3_endpoint, &why))
+            return s_fail(c, v, "s3.endpoint '%.256s' is refused: %s (a job's S3 requests, "
+                                "signed with this process's keys, go only to endpoints the "
+                                "operator allows; docs/SECURITY.md)",
+                          j->s3_endpoint, why.msg);
     }
     if ((v = s_get(c, n, "region"))) {
         char region[NS_JOB_NAME_MAX];
@@ -1927,6 +1933,12 @@ int ns_job_apply_storage(const ns_job_t *j, ns_err_t *err)
 {
     if (!j->s3_endpoint && !j->s3_region && j->s3_path_style < 0)
         return 0;
+    /* checked at parse time too; again here, with this process's settings,
+     * before any request goes there */
+    ns_err_t why;
+    if (j->s3_endpoint && ns_scope_check_endpoint(j->s3_endpoint, &why))
+        return ns_errf(err, "job '%s': s3.endpoint '%.256s' is refused: %s", j->name,
+                       j->s3_endpoint, why.msg);
     const char *uris[] = {j->input_uri, j->output_uri};
     for (int i = 0; i < 2; i++) {
         if (!uris[i] || strncmp(uris[i], "s3://", 5))

@@ -2,10 +2,12 @@
  * ns_s3xml: element text, blocks and decoding for S3's XML (ns_s3xml.h).
  *
  * Workload: one listing page (up to 1,000 keys, a few hundred KB) or one
- * error document per request; a linear scan per element asked for.
+ * error document per request; a linear scan per element asked for, after
+ * one of ns_xml_check over the whole document.
  */
 #include "ns_s3xml.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,4 +214,70 @@ long ns_url_decode(char *s, size_t n)
     if (o < n)
         s[o] = '\0';
     return (long)o;
+}
+
+int ns_s3_list_page(const char *xml, size_t n, const char *bucket, const char *what,
+                    ns_store_list_fn fn, void *arg, long *count, int *more, ns_buf_t *token,
+                    ns_err_t *err)
+{
+    ns_err_t why;
+    *more = 0;
+    if (ns_xml_check(xml, n, &why))
+        return ns_errf(err, "cannot list '%s': the server's answer is refused: %s", what, why.msg);
+    ns_buf_t key, tmp;
+    ns_buf_init(&key, NS_URI_MAX);
+    ns_buf_init(&tmp, 4096);
+    int rc = 0;
+    size_t at = 0, bs, bl;
+    /* keys come percent-encoded only if the server honoured encoding-type */
+    bool urlenc = ns_xml_text(xml, n, 0, "EncodingType", &tmp, NULL) == 1 &&
+                  !strcmp(tmp.data, "url");
+    while (!rc && ns_xml_block(xml, n, at, "Contents", &bs, &bl)) {
+        at = bs + bl;
+        ns_object_t o;
+        memset(&o, 0, sizeof o);
+        ns_buf_reset(&key);
+        ns_buf_reset(&tmp);
+        long kl;
+        if (ns_xml_text(xml + bs, bl, 0, "Key", &key, NULL) != 1 ||
+            (kl = urlenc ? ns_url_decode(key.data, key.len) : (long)key.len) < 0 ||
+            ns_xml_text(xml + bs, bl, 0, "Size", &tmp, NULL) != 1) {
+            rc = ns_errf(err, "cannot list '%s': malformed ListObjectsV2 response", what);
+            break;
+        }
+        int ul = snprintf(o.uri, sizeof o.uri, "s3://%s/%.*s", bucket, (int)kl, key.data);
+        if (ul < 0 || (size_t)ul >= sizeof o.uri) {
+            rc = ns_errf(err, "cannot list '%s': key longer than %d bytes", what, NS_URI_MAX);
+            break;
+        }
+        o.size = strtoull(tmp.data, NULL, 10);
+        ns_buf_reset(&tmp);
+        if (ns_xml_text(xml + bs, bl, 0, "ETag", &tmp, NULL) == 1) {
+            const char *e = tmp.data;
+            size_t el = tmp.len;
+            if (el >= 2 && e[0] == '"' && e[el - 1] == '"') {
+                e++;
+                el -= 2;
+            }
+            snprintf(o.etag, sizeof o.etag, "%.*s", (int)el, e);
+        }
+        (*count)++;
+        if (fn(&o, arg))
+            rc = 1;
+    }
+    if (!rc) {
+        ns_buf_reset(&tmp);
+        *more = ns_xml_text(xml, n, 0, "IsTruncated", &tmp, NULL) == 1 &&
+                !strcmp(tmp.data, "true");
+        ns_buf_reset(token);
+        if (*more && (ns_xml_text(xml, n, 0, "NextContinuationToken", token, NULL) != 1 ||
+                      !token->len)) {
+            *more = 0;
+            rc = ns_errf(err, "cannot list '%s': truncated page without a continuation token",
+                         what);
+        }
+    }
+    ns_buf_free(&key);
+    ns_buf_free(&tmp);
+    return rc;
 }

@@ -11,13 +11,17 @@
  * document costs no memory beyond its own bytes and the caller's output
  * buffer (an ns_buf_t with its own maximum). ns_xml_check bounds what a
  * server may send before anything else looks at it: its bytes, the depth
- * of its elements and their number, each limit named in its error.
+ * of its elements and their number, each limit named in its error. Every
+ * XML body the S3 backend reads (listing pages, error documents, the
+ * answers to CreateMultipartUpload, CompleteMultipartUpload and
+ * DeleteObjects) passes ns_xml_check before any element is looked for.
  */
 #ifndef NS_S3XML_H
 #define NS_S3XML_H
 
 #include "ns_buf.h"
 #include "ns_err.h"
+#include "ns_store.h"
 
 #include <stddef.h>
 
@@ -42,6 +46,18 @@ int ns_xml_text(const char *xml, size_t n, size_t from, const char *tag, ns_buf_
  * its content and returns 1, 0 when there is none. */
 int ns_xml_block(const char *xml, size_t n, size_t from, const char *tag, size_t *start,
                  size_t *len);
+
+/* Reads one ListObjectsV2 page of s3://bucket/ (asked with
+ * encoding-type=url; what: the listed prefix, for messages): checks it with
+ * ns_xml_check, then passes each <Contents> to fn as an object (URI, size,
+ * ETag without its quotes), adding one to *count for each. Returns 0 when
+ * the page was read: *more is 1 when another page follows, its
+ * continuation token then in token; 1 when fn asked to stop; -1 with err
+ * set ("cannot list 's3://b/p': the server's answer is refused: S3 XML
+ * nesting exceeds max_xml_depth (16)", or a malformed page). */
+int ns_s3_list_page(const char *xml, size_t n, const char *bucket, const char *what,
+                    ns_store_list_fn fn, void *arg, long *count, int *more, ns_buf_t *token,
+                    ns_err_t *err);
 
 /* Decodes a key S3 listed with encoding-type=url, in place: %XX escapes,
  * and '+' as a space (S3 form-encodes spaces; a real '+' comes as %2B).

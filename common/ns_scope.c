@@ -6,22 +6,44 @@
  * and without trailing '/' ("" for "/"), S3 ones as "s3://bucket[/prefix]"
  * without trailing '/'. A URI is compared in the same form, so
  * "file:///srv/ns/x" and "/srv/ns/x" are one place.
+ *
+ * The allowed S3 endpoints are kept as "scheme://host[:port]" in lower
+ * case; a job's endpoint and the process's own are compared in that form.
  */
 #include "ns_scope.h"
 
+#include "ns_s3conf.h"
+
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define S_ROOT_MAX 1024
+#define S_ITEM_MAX 1024
+
+/* A list an environment variable sets (the store roots, the S3 endpoints):
+ * blank-separated entries, each normalized by norm. */
+typedef struct {
+    const char *var;   /* the variable: NIGHTSHIFT_STORE_ROOTS, ... */
+    const char *what;  /* an entry, in messages: "root", "endpoint" */
+    /* entry in normalized form into out; -1 with why set when it is bad */
+    int (*norm)(const char *entry, char *out, size_t cap, ns_err_t *why);
+    char items[NS_SCOPE_MAX_ROOTS][S_ITEM_MAX]; /* normalized entries */
+    char shown[NS_SCOPE_MAX_ROOTS * 64 + 64];   /* the list as written, for messages */
+    int n;
+    int bad;           /* the list was malformed: refuse all */
+    ns_err_t bad_err;  /* ... with this message */
+} s_list_t;
+
+static int s_root_norm(const char *entry, char *out, size_t cap, ns_err_t *why);
+static int s_ep_norm_entry(const char *entry, char *out, size_t cap, ns_err_t *why);
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
-static char s_roots[NS_SCOPE_MAX_ROOTS][S_ROOT_MAX]; /* normalized roots */
-static char s_shown[NS_SCOPE_MAX_ROOTS * 64 + 64];   /* the roots as written, for messages */
-static int s_nroots;
-static int s_bad;                                    /* the list was malformed: refuse all */
-static ns_err_t s_bad_err;                           /* ... with this message */
+static s_list_t s_rl = {.var = "NIGHTSHIFT_STORE_ROOTS", .what = "root", .norm = s_root_norm};
+static pthread_once_t s_ep_once = PTHREAD_ONCE_INIT;
+static s_list_t s_el = {.var = "NIGHTSHIFT_S3_ENDPOINTS", .what = "endpoint",
+                        .norm = s_ep_norm_entry};
 
 /* The local path of a local URI ("file:///x" -> "/x", "/x" -> "/x"), or
  * NULL for anything else. */
@@ -93,11 +115,23 @@ static int s_norm(const char *uri, char *out, size_t cap)
     return 0;
 }
 
-static int s_parse_roots(const char *list, ns_err_t *err)
+static int s_root_norm(const char *entry, char *out, size_t cap, ns_err_t *why)
 {
-    s_nroots = 0;
-    s_bad = 0;
-    s_shown[0] = '\0';
+    if (ns_scope_check_uri(entry, why))
+        return -1;
+    if (s_norm(entry, out, cap))
+        return ns_errf(why, "too long");
+    return 0;
+}
+
+/* Sets l from list (blank-separated); on a bad entry l refuses everything
+ * with the message, which names the variable and the entry (an entry
+ * holding '@', a user:password@, is not shown). */
+static int s_list_parse(s_list_t *l, const char *list, ns_err_t *err)
+{
+    l->n = 0;
+    l->bad = 0;
+    l->shown[0] = '\0';
     size_t shown = 0;
     const char *p = list ? list : "";
     for (;;) {
@@ -105,73 +139,69 @@ static int s_parse_roots(const char *list, ns_err_t *err)
         if (!*p)
             break;
         size_t n = strcspn(p, " \t\r\n");
-        char one[S_ROOT_MAX];
+        char one[S_ITEM_MAX];
         ns_err_t why;
         if (n >= sizeof one) {
-            ns_errf(err, "NIGHTSHIFT_STORE_ROOTS: a root of %zu bytes (at most %d)", n,
-                    S_ROOT_MAX - 1);
+            ns_errf(err, "%s: a %s of %zu bytes (at most %d)", l->var, l->what, n, S_ITEM_MAX - 1);
             goto bad;
         }
         memcpy(one, p, n);
         one[n] = '\0';
-        if (s_nroots == NS_SCOPE_MAX_ROOTS) {
-            ns_errf(err, "NIGHTSHIFT_STORE_ROOTS: more than %d roots", NS_SCOPE_MAX_ROOTS);
+        if (l->n == NS_SCOPE_MAX_ROOTS) {
+            ns_errf(err, "%s: more than %d %ss", l->var, NS_SCOPE_MAX_ROOTS, l->what);
             goto bad;
         }
-        if (ns_scope_check_uri(one, &why)) {
-            ns_errf(err, "NIGHTSHIFT_STORE_ROOTS: bad root '%s': %s", one, why.msg);
+        if (l->norm(one, l->items[l->n], S_ITEM_MAX, &why)) {
+            ns_errf(err, "%s: bad %s '%.128s': %s", l->var, l->what,
+                    strchr(one, '@') ? "...@..." : one, why.msg);
             goto bad;
         }
-        if (s_norm(one, s_roots[s_nroots], S_ROOT_MAX)) {
-            ns_errf(err, "NIGHTSHIFT_STORE_ROOTS: root '%s' too long", one);
-            goto bad;
-        }
-        int w = snprintf(s_shown + shown, sizeof s_shown - shown, "%s%s", shown ? " " : "", one);
-        if (w > 0 && (size_t)w < sizeof s_shown - shown)
+        int w = snprintf(l->shown + shown, sizeof l->shown - shown, "%s%s", shown ? " " : "", one);
+        if (w > 0 && (size_t)w < sizeof l->shown - shown)
             shown += (size_t)w;
-        s_nroots++;
+        l->n++;
         p += n;
     }
     return 0;
 bad:
-    s_bad = 1;
-    s_bad_err = *err;
+    l->bad = 1;
+    l->bad_err = *err;
     return -1;
 }
 
 static void s_load_env(void)
 {
     ns_err_t e;
-    s_parse_roots(getenv("NIGHTSHIFT_STORE_ROOTS"), &e);
+    s_list_parse(&s_rl, getenv(s_rl.var), &e);
 }
 
 int ns_scope_set_roots(const char *list, ns_err_t *err)
 {
     pthread_once(&s_once, s_load_env);
-    return s_parse_roots(list ? list : getenv("NIGHTSHIFT_STORE_ROOTS"), err);
+    return s_list_parse(&s_rl, list ? list : getenv(s_rl.var), err);
 }
 
 int ns_scope_nroots(void)
 {
     pthread_once(&s_once, s_load_env);
-    return s_nroots;
+    return s_rl.n;
 }
 
 int ns_scope_check_roots(const char *uri, bool listed, ns_err_t *err)
 {
     pthread_once(&s_once, s_load_env);
-    if (s_bad)
-        return ns_errf(err, "%s", s_bad_err.msg);
-    if (!s_nroots)
+    if (s_rl.bad)
+        return ns_errf(err, "%s", s_rl.bad_err.msg);
+    if (!s_rl.n)
         return 0;
-    char u[S_ROOT_MAX + 8];
+    char u[S_ITEM_MAX + 8];
     const char *l = s_local(uri);
     if (snprintf(u, sizeof u, "%s", l ? l : uri) >= (int)sizeof u)
         return ns_errf(err, "it is longer than any store root allows");
     size_t ul = strlen(u);
     bool beside = false;
-    for (int i = 0; i < s_nroots; i++) {
-        const char *r = s_roots[i];
+    for (int i = 0; i < s_rl.n; i++) {
+        const char *r = s_rl.items[i];
         size_t rl = strlen(r);
         bool r_local = r[0] != 's';
         if (r_local != (l != NULL))
@@ -191,15 +221,15 @@ int ns_scope_check_roots(const char *uri, bool listed, ns_err_t *err)
     if (beside)
         return ns_errf(err, "as a prefix it also lists names beside the store root (end it "
                             "with '/'; NIGHTSHIFT_STORE_ROOTS: %s)",
-                       s_shown);
+                       s_rl.shown);
     if (!l) {
         char bucket[64];
         snprintf(bucket, sizeof bucket, "%.*s", (int)strcspn(uri + 5, "/"), uri + 5);
         return ns_errf(err, "it is outside the store roots: bucket '%s' is not among them "
                             "(NIGHTSHIFT_STORE_ROOTS: %s)",
-                       bucket, s_shown);
+                       bucket, s_rl.shown);
     }
-    return ns_errf(err, "it is outside the store roots (NIGHTSHIFT_STORE_ROOTS: %s)", s_shown);
+    return ns_errf(err, "it is outside the store roots (NIGHTSHIFT_STORE_ROOTS: %s)", s_rl.shown);
 }
 
 int ns_scope_within(const char *uri, const char *prefix, ns_err_t *err)
@@ -220,8 +250,8 @@ size_t ns_scope_local_root(const char *path)
     size_t best = 0;
     bool found = false;
     size_t pl = strlen(path);
-    for (int i = 0; i < s_nroots; i++) {
-        const char *r = s_roots[i];
+    for (int i = 0; i < s_rl.n; i++) {
+        const char *r = s_rl.items[i];
         if (r[0] == 's')
             continue;
         size_t rl = strlen(r);
@@ -233,4 +263,78 @@ size_t ns_scope_local_root(const char *path)
     if (!found)
         return 0;
     return best ? best : 1; /* the root "/" is the directory "/" */
+}
+
+/* ---- S3 endpoints ---- */
+
+
+/* "scheme://host[:port]" of an endpoint in lower case (a path after the
+ * host is dropped) into out; -1 when it is not http[s]://host[:port]. */
+static int s_ep_norm(const char *ep, char *out, size_t cap)
+{
+    size_t sl;
+    if (!strncmp(ep, "http://", 7))
+        sl = 7;
+    else if (!strncmp(ep, "https://", 8))
+        sl = 8;
+    else
+        return -1;
+    size_t al = strcspn(ep + sl, "/");
+    if (al == 0 || sl + al >= cap)
+        return -1;
+    for (size_t i = 0; i < sl + al; i++) {
+        unsigned char c = (unsigned char)ep[i];
+        if (i >= sl && !isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']')
+            return -1; /* no user:password@, no ?query or #fragment, no blank */
+        out[i] = (char)tolower(c);
+    }
+    out[sl + al] = '\0';
+    return 0;
+}
+
+static int s_ep_norm_entry(const char *entry, char *out, size_t cap, ns_err_t *why)
+{
+    if (s_ep_norm(entry, out, cap))
+        return ns_errf(why, "expected http://host[:port] or https://host[:port]");
+    return 0;
+}
+
+static void s_load_eps(void)
+{
+    ns_err_t e;
+    s_list_parse(&s_el, getenv(s_el.var), &e);
+}
+
+int ns_scope_set_endpoints(const char *list, ns_err_t *err)
+{
+    pthread_once(&s_ep_once, s_load_eps);
+    return s_list_parse(&s_el, list ? list : getenv(s_el.var), err);
+}
+
+int ns_scope_check_endpoint(const char *endpoint, ns_err_t *err)
+{
+    pthread_once(&s_ep_once, s_load_eps);
+    if (s_el.bad)
+        return ns_errf(err, "%s", s_el.bad_err.msg);
+    char want[S_ITEM_MAX];
+    if (!endpoint || s_ep_norm(endpoint, want, sizeof want))
+        return ns_errf(err, "it is not http://host[:port] or https://host[:port]");
+    for (int i = 0; i < s_el.n; i++)
+        if (!strcmp(want, s_el.items[i]))
+            return 0;
+    /* the process's own endpoint, as the S3 backend finds it */
+    ns_s3_config_t *conf = calloc(1, sizeof *conf);
+    if (!conf)
+        return ns_errf(err, "out of memory");
+    ns_err_t e;
+    char own[S_ITEM_MAX] = "";
+    if (!ns_s3_config_load(conf, &e) && s_ep_norm(conf->endpoint, own, sizeof own))
+        own[0] = '\0';
+    memset(conf, 0, sizeof *conf); /* it held the keys */
+    free(conf);
+    if (own[0] && !strcmp(want, own))
+        return 0;
+    return ns_errf(err, "it is neither this process's own S3 endpoint (%s) nor listed in "
+                        "NIGHTSHIFT_S3_ENDPOINTS (%s)",
+                   own[0] ? own : "none: no S3 settings", s_el.n ? s_el.shown : "unset or empty");
 }

@@ -31,8 +31,20 @@
  * against the job's prefixes (ns_scope_within). Below a local root the
  * local backend follows no symbolic link (ns_scope_local_root).
  *
+ * A job's s3.endpoint (where the requests for its buckets go, signed with
+ * the process's own keys, with the job's data) is no store URI, and has a
+ * rule of its own (ns_scope_check_endpoint): it is this process's own S3
+ * endpoint (ns_s3conf: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the
+ * profile's endpoint_url) or one listed in NIGHTSHIFT_S3_ENDPOINTS (a
+ * whitespace-separated list of http[s]://host[:port]); anything else is
+ * refused, also when the variable is unset. The scheme and host[:port] are
+ * compared, letter case aside; a path is ignored (the S3 backend ignores
+ * it too). The coordinator checks it when it parses a submitted job, the
+ * worker when it parses the job of a task and again before it places the
+ * job's buckets there (ns_job_apply_storage).
+ *
  * Workload: a few calls per job and per task and one per object opened;
- * the roots are read once per process.
+ * the roots and endpoints are read once per process.
  */
 #ifndef NS_SCOPE_H
 #define NS_SCOPE_H
@@ -69,6 +81,17 @@ int ns_scope_set_roots(const char *list, ns_err_t *err);
 
 /* How many roots there are (0: jobs are not confined to roots). */
 int ns_scope_nroots(void);
+
+/* Whether a job's s3.endpoint may be used (the rule above): 0, or -1 with
+ * err set to the reason, which names the rule and NIGHTSHIFT_S3_ENDPOINTS. */
+int ns_scope_check_endpoint(const char *endpoint, ns_err_t *err);
+
+/* Sets the allowed endpoints from a whitespace-separated list (NULL: read
+ * NIGHTSHIFT_S3_ENDPOINTS again; "" or unset: none but the process's own).
+ * -1 with err set when an entry is not http[s]://host[:port] (or holds a
+ * user:password@); every ns_scope_check_endpoint then fails with that
+ * message (fail closed). Thread safety as ns_scope_set_roots. */
+int ns_scope_set_endpoints(const char *list, ns_err_t *err);
 
 /* For the local backend: the length of the directory path of the local
  * root path lies below ("/srv/ns" for "/srv/ns/raw/x"), or 0 when it lies

@@ -31,6 +31,12 @@
  * object, the HTTP status and S3's error code and message. Credentials are
  * never written to a log or an error message.
  *
+ * Answers are bounded: each request keeps at most resp_max bytes of body
+ * (past that it fails, naming the limit), and every XML body (a listing
+ * page, an error document, the answers to CreateMultipartUpload,
+ * CompleteMultipartUpload and DeleteObjects) passes ns_xml_check (size,
+ * depth, element count) before any element of it is looked for.
+ *
  * Workload: a map task streams one large range or a few hundred small
  * objects; a reduce task streams up to fan-in (64) runs at once; writers
  * stream runs and load files of up to a few GB; the coordinator lists
@@ -63,7 +69,7 @@
 #define S_PART_DEFAULT (8u << 20)
 #define S_MAX_PARTS 10000
 #define S_ERR_BODY_MAX (64u << 10)  /* error documents kept for their code */
-#define S_LIST_BODY_MAX (16u << 20) /* one listing page */
+#define S_LIST_BODY_MAX NS_XML_MAX_BYTES /* one listing page or DeleteObjects answer */
 #define S_IDLE_MAX 16               /* idle easy handles kept per thread */
 
 /* ---- settings, loaded once per process ---------------------------------- */
@@ -223,6 +229,8 @@ typedef struct {
     size_t uplen, upoff;
     /* response */
     ns_buf_t body;      /* kept up to body.max bytes; more is an error */
+    bool overflow;      /* the body passed body.max (the transfer was cut) */
+    bool xml;           /* the request's answer is an S3 XML document */
     long status;
     CURLcode rc;
     bool done, running;
@@ -236,7 +244,11 @@ static size_t s_on_body(char *p, size_t sz, size_t nm, void *arg)
 {
     s_xfer_t *x = arg;
     size_t n = sz * nm;
-    return ns_buf_append(&x->body, p, n) ? 0 : n; /* 0: CURLE_WRITE_ERROR */
+    if (ns_buf_append(&x->body, p, n)) {
+        x->overflow = true;
+        return 0; /* CURLE_WRITE_ERROR */
+    }
+    return n;
 }
 
 static size_t s_on_upload(char *p, size_t sz, size_t nm, void *arg)
@@ -376,6 +388,7 @@ typedef struct {
     const void *body;         /* PUT/POST body or NULL */
     size_t body_len;
     size_t resp_max;          /* most response-body bytes kept */
+    bool xml;                 /* a 2xx answer is an S3 XML document (named limit past resp_max) */
 } s_req_t;
 
 static void s_amz_date(char out[17])
@@ -399,6 +412,8 @@ static int s_start(s_ctx_t *c, s_xfer_t *x, const s_req_t *r, ns_err_t *err)
     x->etag[0] = '\0';
     x->total = x->clen = UINT64_MAX;
     x->errbuf[0] = '\0';
+    x->overflow = false;
+    x->xml = r->xml;
     x->up = r->body;
     x->uplen = r->body ? r->body_len : 0;
     x->upoff = 0;
@@ -554,10 +569,21 @@ static int s_start(s_ctx_t *c, s_xfer_t *x, const s_req_t *r, ns_err_t *err)
 /* What a finished exchange means. */
 enum { S_OK, S_RETRY, S_THROTTLED, S_FAIL };
 
-/* S3's error code and message from an error document. */
-static void s_s3_error(const s_xfer_t *x, char *code, size_t ccap, char *msg, size_t mcap)
+/* S3's error code and message from an error document; when the body is
+ * not within ns_xml_check's bounds, none, and the reason in refused. */
+static void s_s3_error(const s_xfer_t *x, char *code, size_t ccap, char *msg, size_t mcap,
+                       char *refused, size_t rcap)
 {
-    code[0] = msg[0] = '\0';
+    code[0] = msg[0] = refused[0] = '\0';
+    ns_err_t why;
+    if (x->body.len && ns_xml_check(x->body.data, x->body.len, &why)) {
+        size_t l = strlen(why.msg);
+        if (l >= rcap)
+            l = rcap - 1;
+        memcpy(refused, why.msg, l);
+        refused[l] = '\0';
+        return;
+    }
     ns_buf_t b;
     ns_buf_init(&b, 4096);
     if (x->body.len && ns_xml_text(x->body.data, x->body.len, 0, "Code", &b, NULL) == 1)
@@ -570,6 +596,17 @@ static void s_s3_error(const s_xfer_t *x, char *code, size_t ccap, char *msg, si
 
 static int s_classify(const s_xfer_t *x, bool error_in_200, char *why, size_t cap)
 {
+    if (x->rc == CURLE_WRITE_ERROR && x->overflow) {
+        if (x->xml && x->body.max >= NS_XML_MAX_BYTES && x->status >= 200 && x->status < 300)
+            snprintf(why, cap, "HTTP %ld with an XML body that is refused: S3 XML document "
+                               "exceeds max_xml_bytes (%u bytes)",
+                     x->status, NS_XML_MAX_BYTES);
+        else
+            snprintf(why, cap, "HTTP %ld with a body of more than %zu bytes (the most kept "
+                               "for this request)",
+                     x->status, x->body.max);
+        return S_FAIL;
+    }
     if (x->rc != CURLE_OK) {
         snprintf(why, cap, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->rc));
         switch (x->rc) {
@@ -588,16 +625,23 @@ static int s_classify(const s_xfer_t *x, bool error_in_200, char *why, size_t ca
             return S_FAIL;
         }
     }
-    char code[128], msg[512];
-    s_s3_error(x, code, sizeof code, msg, sizeof msg);
     bool ok = x->status >= 200 && x->status < 300;
-    if (ok && !(error_in_200 && code[0])) /* CompleteMultipartUpload: 200 with <Error> */
+    if (ok && !error_in_200) /* the body is the caller's (object bytes, a listing page) */
+        return S_OK;
+    char code[128], msg[512], refused[256];
+    s_s3_error(x, code, sizeof code, msg, sizeof msg, refused, sizeof refused);
+    if (ok && refused[0]) { /* CompleteMultipartUpload: an answer we cannot read */
+        snprintf(why, cap, "HTTP %ld with an XML body that is refused: %s", x->status, refused);
+        return S_FAIL;
+    }
+    if (ok && !code[0]) /* CompleteMultipartUpload: 200 with <Error> fails */
         return S_OK;
     if (ok)
         snprintf(why, cap, "HTTP 200 with an error: %s%s%s", code, msg[0] ? ": " : "", msg);
     else
-        snprintf(why, cap, "HTTP %ld%s%s%s%s", x->status, code[0] ? " " : "", code,
-                 msg[0] ? ": " : "", msg);
+        snprintf(why, cap, "HTTP %ld%s%s%s%s%s%s%s", x->status, code[0] ? " " : "", code,
+                 msg[0] ? ": " : "", msg, refused[0] ? " (its error document is refused: " : "",
+                 refused, refused[0] ? ")" : "");
     if (!strcmp(code, "SlowDown") || !strcmp(code, "Throttling") ||
         !strcmp(code, "ThrottlingException") || x->status == 429)
         return S_THROTTLED;
@@ -733,9 +777,16 @@ static int s_del_batch(s_ctx_t *c, const char *bucket, char *const *uris, int n,
     ns_header_t q[] = {{"delete", NULL}};
     s_req_t r = {.method = "POST", .bucket = bucket, .key = "", .params = q, .nparams = 1,
                  .content_type = "application/xml", .content_md5 = true, .body = body.data,
-                 .body_len = body.len, .resp_max = S_LIST_BODY_MAX};
+                 .body_len = body.len, .resp_max = S_LIST_BODY_MAX, .xml = true};
     rc = s_call(c, &x, &r, false, err);
-    if (!rc) {
+    ns_err_t why;
+    if (!rc && ns_xml_check(x.body.data ? x.body.data : "", x.body.len, &why)) {
+        /* which keys failed is not known: all of them, as far as we can tell */
+        if (!*failed)
+            ns_errf(err, "cannot delete from 's3://%s': the server's answer is refused: %s",
+                    bucket, why.msg);
+        *failed += n;
+    } else if (!rc) {
         /* Quiet mode: the answer lists only the keys that failed */
         const char *xml = x.body.data ? x.body.data : "";
         size_t at = 0, bs, bl;
@@ -802,82 +853,32 @@ static long s_list(const char *prefix, ns_store_list_fn fn, void *arg, ns_err_t 
     if (!c || ns_s3_uri_parse(prefix, bucket, sizeof bucket, &kp, err))
         return -1;
     s_xfer_t x = {0};
-    ns_buf_t token, key, tmp;
+    ns_buf_t token;
     ns_buf_init(&token, 4096);
-    ns_buf_init(&key, NS_URI_MAX);
-    ns_buf_init(&tmp, 4096);
     long count = 0;
-    int stop = 0;
-    for (int page = 0; !stop; page++) {
+    for (int page = 0;; page++) {
         ns_header_t q[4] = {{"list-type", "2"}, {"prefix", kp}, {"encoding-type", "url"}};
         int nq = 3;
         if (page)
             q[nq++] = (ns_header_t){"continuation-token", token.data};
         s_req_t r = {.method = "GET", .bucket = bucket, .key = "", .params = q, .nparams = nq,
-                     .resp_max = S_LIST_BODY_MAX};
+                     .resp_max = S_LIST_BODY_MAX, .xml = true};
         if (s_call(c, &x, &r, false, err)) {
             count = -1;
             break;
         }
-        const char *xml = x.body.data ? x.body.data : "";
-        size_t n = x.body.len, at = 0, bs, bl;
-        /* keys come percent-encoded only if the server honoured encoding-type */
-        ns_buf_reset(&tmp);
-        bool urlenc = ns_xml_text(xml, n, 0, "EncodingType", &tmp, NULL) == 1 &&
-                      !strcmp(tmp.data, "url");
-        while (!stop && ns_xml_block(xml, n, at, "Contents", &bs, &bl)) {
-            at = bs + bl;
-            ns_object_t o;
-            memset(&o, 0, sizeof o);
-            ns_buf_reset(&key);
-            ns_buf_reset(&tmp);
-            long kl;
-            if (ns_xml_text(xml + bs, bl, 0, "Key", &key, NULL) != 1 ||
-                (kl = urlenc ? ns_url_decode(key.data, key.len) : (long)key.len) < 0 ||
-                ns_xml_text(xml + bs, bl, 0, "Size", &tmp, NULL) != 1) {
-                count = ns_errf(err, "cannot list '%s': malformed ListObjectsV2 response", prefix);
-                stop = 1;
-                break;
-            }
-            int ul = snprintf(o.uri, sizeof o.uri, "s3://%s/%.*s", bucket, (int)kl, key.data);
-            if (ul < 0 || (size_t)ul >= sizeof o.uri) {
-                count = ns_errf(err, "cannot list '%s': key longer than %d bytes", prefix, NS_URI_MAX);
-                stop = 1;
-                break;
-            }
-            o.size = strtoull(tmp.data, NULL, 10);
-            ns_buf_reset(&tmp);
-            if (ns_xml_text(xml + bs, bl, 0, "ETag", &tmp, NULL) == 1) {
-                const char *e = tmp.data;
-                size_t el = tmp.len;
-                if (el >= 2 && e[0] == '"' && e[el - 1] == '"') {
-                    e++;
-                    el -= 2;
-                }
-                snprintf(o.etag, sizeof o.etag, "%.*s", (int)el, e);
-            }
-            count++;
-            if (fn(&o, arg))
-                stop = 1;
-        }
-        if (stop)
+        /* the page is checked (ns_xml_check) and read there; the token is
+         * copied out before the next request reuses x */
+        int more = 0;
+        int rc = ns_s3_list_page(x.body.data ? x.body.data : "", x.body.len, bucket, prefix, fn,
+                                 arg, &count, &more, &token, err);
+        if (rc < 0)
+            count = -1;
+        if (rc || !more)
             break;
-        ns_buf_reset(&tmp);
-        int trunc = ns_xml_text(xml, n, 0, "IsTruncated", &tmp, NULL) == 1 &&
-                    !strcmp(tmp.data, "true");
-        if (!trunc)
-            break;
-        ns_buf_reset(&token);
-        if (ns_xml_text(xml, n, 0, "NextContinuationToken", &token, NULL) != 1 || !token.len) {
-            count = ns_errf(err, "cannot list '%s': truncated page without a continuation token",
-                            prefix);
-            break;
-        }
     }
     s_xfer_free(&x);
     ns_buf_free(&token);
-    ns_buf_free(&key);
-    ns_buf_free(&tmp);
     return count;
 }
 
@@ -1124,7 +1125,7 @@ static int s_upload_part(s_writer_t *w, ns_err_t *err)
         ns_header_t q[] = {{"uploads", NULL}};
         s_req_t r = {.method = "POST", .bucket = w->bucket, .key = w->key, .params = q,
                      .nparams = 1, .content_type = "application/octet-stream",
-                     .resp_max = S_ERR_BODY_MAX};
+                     .resp_max = S_ERR_BODY_MAX, .xml = true};
         ns_buf_t id;
         ns_buf_init(&id, sizeof w->upload_id - 1);
         rc = s_call(w->ctx, &x, &r, true, err);
@@ -1248,7 +1249,7 @@ static int s_commit(ns_writer_t *base, ns_err_t *err)
             ns_header_t q[] = {{"uploadId", w->upload_id}};
             s_req_t r = {.method = "POST", .bucket = w->bucket, .key = w->key, .params = q,
                          .nparams = 1, .content_type = "application/xml", .body = body.data,
-                         .body_len = body.len, .resp_max = S_ERR_BODY_MAX};
+                         .body_len = body.len, .resp_max = S_ERR_BODY_MAX, .xml = true};
             if (!rc)
                 rc = s_call(w->ctx, &x, &r, true, err);
             if (rc && x.status == 404 && s_completed_before(w))

@@ -17,7 +17,9 @@
 #     the password and the AWS secrets: none holds them, while the errors
 #     still say what went wrong;
 #   - the warehouse connection string is never sent to the coordinator, and
-#     a --warehouse argument is masked in the process's command line.
+#     a --warehouse argument is masked in the process's command line (ps,
+#     /proc/PID/cmdline) of `load`, `warehouse status`, `warehouse init`,
+#     `report` and `external register`.
 . "$(dirname "$0")/lib.sh"
 require_pg
 require_s3
@@ -134,30 +136,46 @@ cli status-html curl -sf "http://127.0.0.1:$HP/" || fail "the status page"
 grep -q "$BADJOB" "$OUTS/$n-status-html.out" || fail "the status page lacks the failed job"
 
 note "the --warehouse argument is masked in the command line"
-# a "server" that accepts and never answers keeps the loader in its connect
-python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+# a "server" that accepts and never answers keeps each command in its
+# connect (PostgreSQL, or S3 for the catalog `external` reads first)
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16); s.settimeout(1)
 print(s.getsockname()[1], flush=True)
-conns = [s.accept() for _ in range(4)]
-time.sleep(60)' > "$T/hang.port" &
+conns, end = [], time.time() + 300
+while time.time() < end:
+    try: conns.append(s.accept())
+    except socket.timeout: pass' > "$T/hang.port" &
 HANG_PID=$!
 WORKER_PIDS+=($HANG_PID) # stopped with the cluster
 for _ in $(seq 50); do [ -s "$T/hang.port" ] && break; sleep 0.1; done
 HANG=$(cat "$T/hang.port")
-"$NS" load "$MANIFEST" --warehouse "postgresql://$ROLE:$PW@127.0.0.1:$HANG/$PG_TEST_DB?connect_timeout=30" \
-  > "$OUTS/hang.out" 2>&1 &
-LPID=$!
-masked=
-for _ in $(seq 100); do
-  sleep 0.1
-  cl=$(tr '\0' ' ' < /proc/$LPID/cmdline 2>/dev/null) || break
-  case "$cl" in *"postgresql://$ROLE:***@127.0.0.1:$HANG/"*) masked=$cl; break ;; esac
-done
-kill $LPID 2>/dev/null || true
-wait $LPID 2>/dev/null || true
-[ -n "$masked" ] || fail "the --warehouse argument was not masked: $cl"
-echo "   ps shows: ${masked#*load }"
-echo "$masked" > "$OUTS/cmdline.txt"
+HANG_WH="postgresql://$ROLE:$PW@127.0.0.1:$HANG/$PG_TEST_DB?connect_timeout=30"
+# check_masked NAME COMMAND...: runs COMMAND, whose --warehouse is HANG_WH,
+# until its command line (what ps shows) holds the masked argument; it
+# must, and never the password
+check_masked() {
+  local name=$1 pid cl= masked=
+  shift
+  "$@" > "$OUTS/hang-$name.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    sleep 0.1
+    cl=$(tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null) || break
+    case "$cl" in *"postgresql://$ROLE:***@127.0.0.1:$HANG/"*) masked=$cl; break ;; esac
+  done
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  [ -n "$masked" ] || fail "$name: the --warehouse argument was not masked: $cl"
+  case "$masked" in *"$PW"*) fail "$name: the password is in its command line: $masked" ;; esac
+  echo "   $name: ps shows: ${masked#*nightshift }"
+  echo "$masked" >> "$OUTS/cmdline.txt"
+}
+check_masked load "$NS" load "$MANIFEST" --warehouse "$HANG_WH"
+check_masked warehouse-status "$NS" warehouse status --warehouse "$HANG_WH"
+check_masked warehouse-init "$NS" warehouse init --warehouse "$HANG_WH"
+check_masked report "$NS" report --out "$T/report" --warehouse="$HANG_WH"
+AWS_ENDPOINT_URL=http://127.0.0.1:$HANG check_masked external "$NS" external register sales_retail \
+  --catalog "s3://$S3_BUCKET/$RUN/catalog" --warehouse "$HANG_WH"
 
 note "searching every artifact for the secrets"
 "${AWS[@]}" s3 cp --recursive --only-show-errors "$OUT" "$T/s3-out" || fail "download of the outputs failed"

@@ -11,6 +11,10 @@
 #      names existing Deployments; referenced ConfigMaps, Secret and
 #      ServiceAccount are the ones expected; the jobs ConfigMap holds the
 #      job files of jobs/ unchanged;
+#   2b. both: the coordinator and every worker get NIGHTSHIFT_STORE_ROOTS
+#      (well-formed roots that hold NIGHTSHIFT_RAW and NIGHTSHIFT_OUT, a
+#      worker's no wider than the coordinator's) and NIGHTSHIFT_S3_ENDPOINTS
+#      (docs/SECURITY.md, docs/OPERATIONS.md);
 #   3. deploy/Containerfile: multi-stage on debian:12, a non-root USER, every
 #      package it installs exists in Debian 12 (apt-cache show), and the
 #      runtime stage installs the package of every shared library the
@@ -50,6 +54,62 @@ for pair in coordinator:nightshift-coordinator.service worker:nightshift-worker@
     grep -q "^$v=" "$env" || fail "$env does not set $v"
   done
 done
+
+note "store roots and S3 endpoints in the systemd environment files and the ConfigMap"
+"$PY" - "$D" <<'EOF' || fail "store roots and S3 endpoints"
+import os, re, shlex, sys, yaml
+d = sys.argv[1]
+errors = []
+def err(msg): errors.append(msg)
+def env_file(path):
+    out = {}
+    for line in open(path):
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line: continue
+        k, v = line.split("=", 1)
+        out[k] = " ".join(shlex.split(v)) if v else ""
+    return out
+ROOT = re.compile(r"(file:///\S*|/\S*|s3://[a-z0-9._-]{3,63}(/\S*)?)")
+EP = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+/?")
+def norm(r): return r[len("file://"):] if r.startswith("file://") else r
+def below(uri, roots):
+    u = norm(uri).rstrip("/")
+    return any(u == norm(r).rstrip("/") or u.startswith(norm(r).rstrip("/") + "/") for r in roots)
+def check(where, env, raw_out, wider=None):
+    roots = (env.get("NIGHTSHIFT_STORE_ROOTS") or "").split()
+    if not roots: err(f"{where}: no NIGHTSHIFT_STORE_ROOTS (docs/SECURITY.md)"); return []
+    for r in roots:
+        if not ROOT.fullmatch(r) or "/../" in r + "/" or "/./" in r + "/": err(f"{where}: bad store root {r}")
+        if wider is not None and not below(r, wider): err(f"{where}: root {r} is wider than the coordinator's ({' '.join(wider)})")
+    for k in raw_out:
+        if k in env and not below(env[k], roots): err(f"{where}: {k} {env[k]} is below no store root ({' '.join(roots)})")
+    if "NIGHTSHIFT_S3_ENDPOINTS" not in env: err(f"{where}: no NIGHTSHIFT_S3_ENDPOINTS")
+    for e in (env.get("NIGHTSHIFT_S3_ENDPOINTS") or "").split():
+        if not EP.fullmatch(e): err(f"{where}: bad S3 endpoint {e}")
+    return roots
+co = check("systemd/coordinator.env.example", env_file(os.path.join(d, "systemd/coordinator.env.example")),
+           ("NIGHTSHIFT_RAW", "NIGHTSHIFT_OUT"))
+check("systemd/worker.env.example", env_file(os.path.join(d, "systemd/worker.env.example")), (), co)
+# Kubernetes: the coordinator's and each worker's container, from envFrom ConfigMaps and env
+docs = [x for f in sorted(os.listdir(os.path.join(d, "k8s"))) if f.endswith(".yaml") and f != "kustomization.yaml"
+        for x in yaml.safe_load_all(open(os.path.join(d, "k8s", f))) if x]
+cms = {x["metadata"]["name"]: x.get("data", {}) for x in docs if x["kind"] == "ConfigMap"}
+seen = set()
+for x in docs:
+    if x["kind"] not in ("StatefulSet", "Deployment"): continue
+    for c in x["spec"]["template"]["spec"]["containers"]:
+        role = (c.get("args") or [""])[0]
+        if role not in ("coordinator", "worker"): continue
+        seen.add(role)
+        env = {}
+        for r in c.get("envFrom", []):
+            if "configMapRef" in r: env.update({k: str(v) for k, v in cms.get(r["configMapRef"]["name"], {}).items()})
+        env.update({e["name"]: str(e.get("value", "")) for e in c.get("env", []) if "value" in e})
+        check(f"k8s {x['kind']} {x['metadata']['name']}", env, ("NIGHTSHIFT_RAW", "NIGHTSHIFT_OUT"))
+if seen != {"coordinator", "worker"}: err(f"k8s: found the containers of {sorted(seen)} only")
+if errors: print("\n".join(errors)); sys.exit(1)
+print("store roots and S3 endpoints ok")
+EOF
 
 note "Kubernetes manifests"
 "$PY" - "$D/k8s" "$NS_SRC/jobs" <<'EOF' || fail "Kubernetes manifests"

@@ -14,7 +14,12 @@
 #     wider) but whose output lies outside the worker's roots fails on the
 #     worker, naming the rule, and no load file is written there;
 #   - nothing outside the root was read into an output or written: the
-#     outside tree is byte for byte what it was.
+#     outside tree is byte for byte what it was;
+#   - a job's s3.endpoint (where the worker's signed requests and the job's
+#     data would go) must be listed in NIGHTSHIFT_S3_ENDPOINTS or be the
+#     process's own endpoint: one listed on both sides runs, one listed
+#     nowhere is refused at submit (nothing journaled), and one only the
+#     coordinator lists fails on the worker, naming the rule.
 . "$(dirname "$0")/lib.sh"
 
 STORE=$T/store
@@ -31,13 +36,17 @@ ln -s "$OUTSIDE/secret" "$STORE/raw/in/dt=2026-11-24/linked"
 snapshot() { (cd "$OUTSIDE" && find . -printf '%p %s %T@\n' | sort && find . -type f -exec sha256sum {} + | sort); }
 snapshot > "$T/outside.before"
 
-NIGHTSHIFT_STORE_ROOTS="file://$STORE file://$WIDE" start_coordinator
-NIGHTSHIFT_STORE_ROOTS="file://$STORE" start_worker
+EP_OK=http://s3-a.example.internal:9000   # allowed everywhere
+EP_WIDE=http://s3-b.example.internal:9000 # allowed by the coordinator only
+NIGHTSHIFT_S3_ENDPOINTS="$EP_OK $EP_WIDE" NIGHTSHIFT_STORE_ROOTS="file://$STORE file://$WIDE" \
+  start_coordinator
+NIGHTSHIFT_S3_ENDPOINTS="$EP_OK" NIGHTSHIFT_STORE_ROOTS="file://$STORE" start_worker
 wait_workers 1
 
-# job FILE [INPUT] [OUTPUT] [LOOKUP]: a small job file with these URIs
+# job FILE [INPUT] [OUTPUT] [LOOKUP] [S3_ENDPOINT]: a small job file with
+# these URIs (and an s3: section)
 job() {
-  local f=$1 in=${2:-'{raw}/in/dt={date}/'} out=${3:-'{out}/t/'} lk=${4:-}
+  local f=$1 in=${2:-'{raw}/in/dt={date}/'} out=${3:-'{out}/t/'} lk=${4:-} ep=${5:-}
   {
     echo "name: prefixes_t"
     echo "input:"
@@ -51,6 +60,7 @@ job() {
     fi
     echo "transform: [{name: k, from: k}, {name: v, from: v}]"
     echo "output: {uri: \"$out\", table: t, sort_key: [k]}"
+    if [ -n "$ep" ]; then echo "s3: {endpoint: \"$ep\", region: eu-west-1}"; fi
   } > "$f"
 }
 submit() { # [RAW=URI] submit FILE [--var ...]: raw and out default to below the root
@@ -101,10 +111,31 @@ RAW="file://$STORE/raw/../../outside/secret" \
   refused "$T/var.yaml" "variable 'raw' in input.uri is 'file://$STORE/raw/../../outside/secret': a '..' path segment is not allowed"
 job "$T/var2.yaml" '{raw}/{sub}/secret/'
 refused "$T/var2.yaml" "variable 'sub' in input.uri is '..'" --var sub=..
+job "$T/endpoint.yaml" '{raw}/in/dt={date}/' '{out}/t/' '' 'http://evil.example:9000'
+refused "$T/endpoint.yaml" "endpoint.yaml:7:16: s3.endpoint 'http://evil.example:9000' is refused: it is neither this process's own S3 endpoint"
+grep -qF "nor listed in NIGHTSHIFT_S3_ENDPOINTS ($EP_OK $EP_WIDE)" "$T/refused.out" ||
+  fail "the endpoint's refusal names no rule: $(cat "$T/refused.out")"
+job "$T/endpoint2.yaml" '{raw}/in/dt={date}/' '{out}/t/' '' 'http://s3-a.example.internal:9000@evil.example'
+refused "$T/endpoint2.yaml" "s3.endpoint must not hold a user or password"
 
 # none of them became a job: the coordinator lists the benign one only
 "$NS_BIN" list --json > "$T/list.json"
 [ "$(grep -o '"id":"prefixes_t-' "$T/list.json" | wc -l)" = 1 ] || fail "refused jobs were created: $(cat "$T/list.json")"
+grep -q "evil.example" "$T/coordinator.journal" && fail "the journal holds a refused endpoint"
+
+note "an s3.endpoint both sides allow runs (its buckets are none here: file:// URIs)"
+job "$T/ep-ok.yaml" '{raw}/in/dt={date}/' '{out}/t/' '' "$EP_OK"
+submit "$T/ep-ok.yaml" --wait --json --quiet > "$T/ep-ok.json" || fail "allowed endpoint: $(cat "$T/ep-ok.json")"
+grep -q '"state":"succeeded"' "$T/ep-ok.json" || fail "allowed endpoint: $(cat "$T/ep-ok.json")"
+
+note "the worker checks the endpoint again: one only the coordinator allows fails there"
+job "$T/ep-wide.yaml" '{raw}/in/dt={date}/' '{out}/t/' '' "$EP_WIDE"
+submit "$T/ep-wide.yaml" --wait --json --quiet > "$T/ep-wide.json" &&
+  fail "the worker ran a job with an endpoint it does not allow: $(cat "$T/ep-wide.json")"
+grep -q '"state":"failed"' "$T/ep-wide.json" || fail "ep-wide job: $(cat "$T/ep-wide.json")"
+grep -qF "s3.endpoint '$EP_WIDE' is refused: it is neither this process's own S3 endpoint" "$T/ep-wide.json" ||
+  fail "the worker's reason: $(cat "$T/ep-wide.json")"
+grep -qF "NIGHTSHIFT_S3_ENDPOINTS ($EP_OK)" "$T/ep-wide.json" || fail "the worker's reason: $(cat "$T/ep-wide.json")"
 
 note "the worker checks again: output outside its roots fails the job there"
 job "$T/wide.yaml" '{raw}/in/dt={date}/' "file://$WIDE/out/"

@@ -15,6 +15,10 @@ DATE=2026-11-24
 RUN=pos-s3-$$-$RANDOM
 "$NS_BIN" gen --sources pos,master --stores 40 --days 1 --start $DATE --seed 11 --bad-rate 0.003 --out "file://$T/raw" >/dev/null
 
+# the fault proxy (step 3) first: a job's s3.endpoint must be one the
+# processes allow (NIGHTSHIFT_S3_ENDPOINTS, docs/SECURITY.md)
+start_fault_proxy "$AWS_ENDPOINT_URL" --seed 7 --p-503 0.06 --p-reset 0.03 --p-short 0.04
+export NIGHTSHIFT_S3_ENDPOINTS=$PROXY_URL
 start_coordinator
 for _ in 1 2 3; do start_worker; done
 wait_workers 3
@@ -108,7 +112,6 @@ note "through a proxy that injects 503 SlowDown, resets and short bodies"
 FB=$S3_BUCKET-f$$
 "${AWS[@]}" s3 mb "s3://$FB" >/dev/null || fail "cannot create bucket $FB"
 "${AWS[@]}" s3 cp --recursive --only-show-errors "$T/raw" "s3://$FB/raw" || fail "upload to $FB failed"
-start_fault_proxy "$AWS_ENDPOINT_URL" --seed 7 --p-503 0.06 --p-reset 0.03 --p-short 0.04
 # the job's own s3: section sends this bucket through the proxy
 cp "$T/job.yaml" "$T/faults.yaml"
 printf 's3:\n  endpoint: "%s"\n' "$PROXY_URL" >> "$T/faults.yaml"

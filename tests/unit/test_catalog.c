@@ -223,18 +223,85 @@ Test(catalog, json_reader)
         cr_expect(strstr(err.msg, bad[i].frag) && strstr(err.msg, "bad JSON at byte"),
                   "'%s': expected '%s' in '%s'", bad[i].text, bad[i].frag, err.msg);
     }
-    /* nesting is bounded */
+    /* nesting is bounded: NS_CJ_MAX_DEPTH levels, not one more */
     char deep[200];
     memset(deep, '[', 100);
     memset(deep + 100, ']', 100);
     d = ns_cj_parse(deep, sizeof deep, NULL, &err);
     cr_expect_null(d);
-    cr_expect(strstr(err.msg, "nested too deep"), "%s", err.msg);
-    memset(deep, '[', 60);
-    memset(deep + 60, ']', 60);
-    d = ns_cj_parse(deep, 120, NULL, &err);
+    cr_expect_str_eq(err.msg, "bad JSON at byte 64: nesting exceeds max_json_depth (64 levels)");
+    memset(deep, '[', NS_CJ_MAX_DEPTH);
+    memset(deep + NS_CJ_MAX_DEPTH, ']', NS_CJ_MAX_DEPTH);
+    d = ns_cj_parse(deep, 2 * NS_CJ_MAX_DEPTH, NULL, &err);
     cr_expect_not_null(d, "%s", err.msg);
     ns_cj_free(&d);
+}
+
+/* "[0,0,...,0]" with n zeros: n + 1 JSON values in all. */
+static char *s_zeros(size_t n, size_t *len)
+{
+    char *t = malloc(2 * n + 2);
+    cr_assert(t);
+    t[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        t[1 + 2 * i] = '0';
+        t[2 + 2 * i] = ',';
+    }
+    t[2 * n] = ']';
+    t[2 * n + 1] = '\0';
+    *len = 2 * n + 1;
+    return t;
+}
+
+Test(catalog, json_reader_bounds_at_their_edges)
+{
+    ns_err_t err;
+    size_t len;
+    /* values: NS_CJ_MAX_NODES in all are read, one more is refused (without
+     * the bound, 64 MiB of "0," made 33 million 64-byte nodes: 2 GiB) */
+    char *t = s_zeros(NS_CJ_MAX_NODES - 1, &len);
+    ns_cj_doc_t *d = ns_cj_parse(t, len, NULL, &err);
+    cr_assert_not_null(d, "%s", err.msg);
+    cr_expect_eq(ns_cj_root(d)->n, (int)NS_CJ_MAX_NODES - 1);
+    ns_cj_free(&d);
+    free(t);
+    t = s_zeros(NS_CJ_MAX_NODES, &len);
+    d = ns_cj_parse(t, len, NULL, &err);
+    cr_expect_null(d);
+    cr_expect_str_eq(err.msg, "bad JSON at byte 4194303: the document exceeds max_json_nodes "
+                              "(2097152 values)");
+    /* a catalog document says which one */
+    ns_catalog_table_t *tab = ns_catalog_from_json(t, len, "file:///cat/tables/x.json", &err);
+    cr_expect_null(tab);
+    cr_expect(strstr(err.msg, "cannot read 'file:///cat/tables/x.json': bad JSON at byte 4194303: "
+                              "the document exceeds max_json_nodes (2097152 values)"),
+              "%s", err.msg);
+    free(t);
+    /* an object's members count as values too */
+    char obj[64];
+    snprintf(obj, sizeof obj, "{\"a\": [1, {\"b\": null}], \"c\": \"x\"}");
+    d = ns_cj_parse(obj, strlen(obj), NULL, &err);
+    cr_assert_not_null(d, "%s", err.msg);
+    ns_cj_free(&d);
+
+    /* bytes: NS_CJ_MAX_BYTES are read, one more is refused before it is looked at */
+    t = malloc((size_t)NS_CJ_MAX_BYTES + 1);
+    cr_assert(t);
+    memset(t, ' ', (size_t)NS_CJ_MAX_BYTES + 1);
+    t[NS_CJ_MAX_BYTES - 1] = '0';
+    d = ns_cj_parse(t, NS_CJ_MAX_BYTES, NULL, &err);
+    cr_expect_not_null(d, "%s", err.msg);
+    ns_cj_free(&d);
+    d = ns_cj_parse(t, (size_t)NS_CJ_MAX_BYTES + 1, NULL, &err);
+    cr_expect_null(d);
+    cr_expect_str_eq(err.msg, "JSON text of 67108865 bytes exceeds max_json_bytes (67108864 bytes)");
+    /* concatenated values (the crawl's samples) read no value past it */
+    size_t used = 0;
+    d = ns_cj_parse(t, (size_t)NS_CJ_MAX_BYTES + 1, &used, &err);
+    cr_expect_not_null(d, "%s", err.msg);
+    cr_expect_eq(used, (size_t)NS_CJ_MAX_BYTES);
+    ns_cj_free(&d);
+    free(t);
 }
 
 /* ------------------------------------------------------- names, types */

@@ -4,6 +4,7 @@
  * error case per check, each with its exact line:column.
  */
 #include "ns_job.h"
+#include "ns_scope.h"
 #include "ns_test_util.h"
 
 #include <criterion/criterion.h>
@@ -767,14 +768,26 @@ Test(job, error_operations)
 
 Test(job, s3_settings)
 {
+    /* an endpoint the operator allows (NIGHTSHIFT_S3_ENDPOINTS; docs/SECURITY.md) */
+    ns_err_t err;
+    cr_assert_eq(ns_scope_set_endpoints("http://minio-2026-11-24:9000", &err), 0, "%s", err.msg);
     ns_job_t *j = s_ok(NAME INPUT TRANSFORM OUTPUT
-                       "s3: {endpoint: 'http://{raw}:9000', region: eu-west-1, path_style: false}\n");
-    cr_expect_str_eq(j->s3_endpoint, "http:///data/raw:9000"); /* variables apply */
+                       "s3: {endpoint: 'http://minio-{date}:9000', region: eu-west-1, "
+                       "path_style: false}\n");
+    cr_expect_str_eq(j->s3_endpoint, "http://minio-2026-11-24:9000"); /* variables apply */
     cr_expect_str_eq(j->s3_region, "eu-west-1");
     cr_expect_eq(j->s3_path_style, 0);
-    ns_err_t err;
     cr_expect_eq(ns_job_apply_storage(j, &err), 0, "%s", err.msg); /* no s3:// URIs: nothing to do */
+    /* a process that does not allow it refuses it before any request goes there */
+    cr_assert_eq(ns_scope_set_endpoints("", &err), 0, "%s", err.msg);
+    cr_expect_eq(ns_job_apply_storage(j, &err), -1);
+    cr_expect(strstr(err.msg, "job 't': s3.endpoint 'http://minio-2026-11-24:9000' is refused: "
+                              "it is neither this process's own S3 endpoint"),
+              "%s", err.msg);
     ns_job_destroy(&j);
+    s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {endpoint: 'http://minio-{date}:9000'}\n", "14:16",
+          "s3.endpoint 'http://minio-2026-11-24:9000' is refused: it is neither this process's "
+          "own S3 endpoint");
     s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {endpoint: 'ftp://x'}\n", "14:16",
           "bad s3.endpoint 'ftp://x'");
     s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {path_style: maybe}\n", "14:18",

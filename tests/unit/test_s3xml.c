@@ -158,3 +158,128 @@ Test(s3xml, check_bounds_at_their_edges)
         cr_assert(strstr(err.msg, i ? "ends inside a tag" : "closing tag without"), "%s", err.msg);
     }
 }
+
+/* ---- ListObjectsV2 pages, as the S3 backend's listing reads them ---- */
+
+typedef struct {
+    int n;
+    char uri[4][NS_URI_MAX];
+    uint64_t size[4];
+    char etag[4][NS_ETAG_MAX];
+    int stop_after; /* 0: never */
+} s_seen_t;
+
+static int s_seen(const ns_object_t *o, void *arg)
+{
+    s_seen_t *s = arg;
+    if (s->n < 4) {
+        snprintf(s->uri[s->n], NS_URI_MAX, "%s", o->uri);
+        s->size[s->n] = o->size;
+        snprintf(s->etag[s->n], NS_ETAG_MAX, "%s", o->etag);
+    }
+    s->n++;
+    return s->stop_after && s->n >= s->stop_after;
+}
+
+Test(s3xml, listing_page_is_read)
+{
+    s_seen_t seen = {0};
+    ns_err_t err = {""};
+    ns_buf_t token;
+    ns_buf_init(&token, 4096);
+    long count = 0;
+    int more = 0;
+    cr_assert_eq(ns_s3_list_page(LIST, sizeof LIST - 1, "raw", "s3://raw/pos/", s_seen, &seen,
+                                 &count, &more, &token, &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(count, 2);
+    cr_assert_eq(seen.n, 2);
+    cr_assert_str_eq(seen.uri[0], "s3://raw/pos/dt=2026-11-24/a b+c.gz");
+    cr_assert_eq(seen.size[0], 123);
+    cr_assert_str_eq(seen.etag[0], "9b2cf535f27731c974343645a3985328");
+    cr_assert_str_eq(seen.uri[1], "s3://raw/pos/\xc3\xa9t\xc3\xa9");
+    cr_assert_eq(more, 1);
+    cr_assert_str_eq(token.data, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+
+    /* fn stops the listing */
+    s_seen_t one = {.stop_after = 1};
+    count = 0;
+    cr_assert_eq(ns_s3_list_page(LIST, sizeof LIST - 1, "raw", "s3://raw/pos/", s_seen, &one,
+                                 &count, &more, &token, &err),
+                 1);
+    cr_assert_eq(count, 1);
+
+    /* a truncated page without its token */
+    const char *notoken = "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>";
+    cr_assert_eq(ns_s3_list_page(notoken, strlen(notoken), "raw", "s3://raw/", s_seen, &seen,
+                                 &count, &more, &token, &err),
+                 -1);
+    cr_assert(strstr(err.msg, "without a continuation token"), "%s", err.msg);
+    ns_buf_free(&token);
+}
+
+/* A listing page of n <Contents> (each 2 elements deep inside), nested
+ * depth levels deeper than S3's, or padded to pad bytes of blanks. */
+static char *s_page(unsigned n, int depth, size_t pad, size_t *len)
+{
+    size_t cap = (size_t)n * 64 + (size_t)depth * 8 + pad + 256;
+    char *x = malloc(cap);
+    cr_assert(x);
+    size_t k = (size_t)snprintf(x, cap, "<ListBucketResult><IsTruncated>false</IsTruncated>");
+    for (int i = 0; i < depth; i++)
+        k += (size_t)snprintf(x + k, cap - k, "<a>");
+    for (unsigned i = 0; i < n; i++)
+        k += (size_t)snprintf(x + k, cap - k, "<Contents><Key>k%u</Key><Size>1</Size></Contents>", i);
+    for (int i = 0; i < depth; i++)
+        k += (size_t)snprintf(x + k, cap - k, "</a>");
+    memset(x + k, ' ', pad);
+    k += pad;
+    k += (size_t)snprintf(x + k, cap - k, "</ListBucketResult>");
+    *len = k;
+    return x;
+}
+
+Test(s3xml, hostile_listing_pages_are_refused_before_any_key)
+{
+    ns_err_t err = {""};
+    ns_buf_t token;
+    ns_buf_init(&token, 4096);
+    long count = 0;
+    int more = 0;
+    size_t n;
+    struct {
+        unsigned contents;
+        int depth;
+        size_t pad;
+        const char *msg;
+    } cases[] = {
+        /* S3's page is 3 deep at a <Key>: 13 levels more is the limit */
+        {3, NS_XML_MAX_DEPTH - 3, 0, NULL},
+        {3, NS_XML_MAX_DEPTH - 2, 0, "S3 XML nesting exceeds max_xml_depth (16)"},
+        /* 3 elements a key, and the page's own 2 */
+        {(NS_XML_MAX_ELEMENTS - 2) / 3, 0, 0, NULL},
+        {(NS_XML_MAX_ELEMENTS - 2) / 3 + 1, 0, 0,
+         "S3 XML document exceeds max_xml_elements (200000)"},
+        {1, 0, NS_XML_MAX_BYTES - 200, NULL},
+        {1, 0, NS_XML_MAX_BYTES, "bytes exceeds max_xml_bytes (16777216 bytes)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *page = s_page(cases[i].contents, cases[i].depth, cases[i].pad, &n);
+        s_seen_t seen = {0};
+        count = 0;
+        int rc = ns_s3_list_page(page, n, "raw", "s3://raw/p/", s_seen, &seen, &count, &more,
+                                 &token, &err);
+        if (!cases[i].msg) {
+            cr_assert_eq(rc, 0, "case %zu: %s", i, err.msg);
+            cr_assert_eq(count, (long)cases[i].contents, "case %zu", i);
+        } else {
+            cr_assert_eq(rc, -1, "case %zu", i);
+            cr_assert_eq(seen.n, 0, "case %zu: keys were passed on", i);
+            cr_assert(strstr(err.msg, "cannot list 's3://raw/p/': the server's answer is refused: "),
+                      "%s", err.msg);
+            cr_assert(strstr(err.msg, cases[i].msg), "case %zu: %s", i, err.msg);
+        }
+        free(page);
+    }
+    ns_buf_free(&token);
+}

@@ -3,7 +3,8 @@
  * syntax (scheme, bucket, "." and "..", control characters), the store
  * roots (below a root, beside it, other buckets, a malformed list), objects
  * under a prefix, the job parser's messages naming the key, the value and
- * the variable, and the local backend below a root: no symbolic link is
+ * the variable, a job's s3.endpoint (the process's own, NIGHTSHIFT_S3_ENDPOINTS,
+ * a malformed list), and the local backend below a root: no symbolic link is
  * followed, in a read, a write, a stat, a delete or a listing.
  */
 #include "ns_job.h"
@@ -315,6 +316,147 @@ Test(scope, s3_endpoint_holds_no_credentials)
     ns_job_destroy(&j);
     cr_expect(strstr(err.msg, "s3.endpoint must not hold a user or password"), "%s", err.msg);
     cr_expect_null(strstr(err.msg, "s3cr3t"), "%s", err.msg);
+}
+
+/* ---- a job's s3.endpoint ---- */
+
+/* This process's own S3 settings: keys in the environment and endpoint
+ * own (NULL: none, so AWS's https://s3.eu-west-1.amazonaws.com). */
+static void s_own_endpoint(const char *own)
+{
+    setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "secret-for-the-test", 1);
+    setenv("AWS_REGION", "eu-west-1", 1);
+    unsetenv("AWS_ENDPOINT_URL_S3");
+    if (own)
+        setenv("AWS_ENDPOINT_URL", own, 1);
+    else
+        unsetenv("AWS_ENDPOINT_URL");
+}
+
+static void s_endpoints(const char *list)
+{
+    ns_err_t err;
+    cr_assert_eq(ns_scope_set_endpoints(list, &err), 0, "%s", err.msg);
+}
+
+Test(scope, s3_endpoints_allowed_and_refused)
+{
+    s_own_endpoint("http://127.0.0.1:9000");
+    s_endpoints("https://minio.acme.internal:9000\thttp://10.0.0.5:9000/ ");
+    static const char *const ok[] = {
+        "http://127.0.0.1:9000",   /* the process's own */
+        "http://127.0.0.1:9000/",
+        "https://minio.acme.internal:9000",
+        "https://MINIO.Acme.internal:9000/", /* host names have no letter case */
+        "https://minio.acme.internal:9000/ignored/path", /* as the S3 backend ignores it */
+        "http://10.0.0.5:9000",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        ns_err_t err;
+        ns_err_clear(&err);
+        cr_expect_eq(ns_scope_check_endpoint(ok[i], &err), 0, "'%s' refused: %s", ok[i], err.msg);
+    }
+    static const char *const bad[] = {
+        "http://evil.example:9000",
+        "http://127.0.0.1:9001",           /* another port of the same host */
+        "https://127.0.0.1:9000",          /* another scheme */
+        "https://minio.acme.internal",     /* written otherwise: no port */
+        "http://minio.acme.internal:9000", /* another scheme */
+        "http://10.0.0.5:9000.evil.example",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ns_err_t err;
+        ns_err_clear(&err);
+        cr_expect_eq(ns_scope_check_endpoint(bad[i], &err), -1, "'%s' accepted", bad[i]);
+        cr_expect_str_eq(err.msg,
+                         "it is neither this process's own S3 endpoint (http://127.0.0.1:9000) nor "
+                         "listed in NIGHTSHIFT_S3_ENDPOINTS (https://minio.acme.internal:9000 "
+                         "http://10.0.0.5:9000/)");
+    }
+    /* what is not scheme://host[:port] matches nothing */
+    static const char *const odd[] = {
+        "http://127.0.0.1:9000@evil.example", "http://evil.example#@127.0.0.1:9000",
+        "http://127.0.0.1:9000?x", "ftp://127.0.0.1:9000", "http://", "http:///x", "127.0.0.1:9000",
+    };
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        ns_err_t err;
+        cr_expect_eq(ns_scope_check_endpoint(odd[i], &err), -1, "'%s' accepted", odd[i]);
+        cr_expect(strstr(err.msg, "it is not http://host[:port] or https://host[:port]"), "%s: %s",
+                  odd[i], err.msg);
+    }
+}
+
+Test(scope, s3_endpoints_without_a_list)
+{
+    /* unset: only the process's own endpoint (here AWS's, from the region) */
+    s_own_endpoint(NULL);
+    unsetenv("NIGHTSHIFT_S3_ENDPOINTS");
+    ns_err_t err;
+    cr_assert_eq(ns_scope_set_endpoints(NULL, &err), 0, "%s", err.msg);
+    cr_expect_eq(ns_scope_check_endpoint("https://s3.eu-west-1.amazonaws.com", &err), 0, "%s",
+                 err.msg);
+    cr_expect_eq(ns_scope_check_endpoint("http://127.0.0.1:9000", &err), -1);
+    cr_expect_str_eq(err.msg, "it is neither this process's own S3 endpoint "
+                              "(https://s3.eu-west-1.amazonaws.com) nor listed in "
+                              "NIGHTSHIFT_S3_ENDPOINTS (unset or empty)");
+    /* from the environment */
+    setenv("NIGHTSHIFT_S3_ENDPOINTS", "http://127.0.0.1:9000", 1);
+    cr_assert_eq(ns_scope_set_endpoints(NULL, &err), 0, "%s", err.msg);
+    cr_expect_eq(ns_scope_check_endpoint("http://127.0.0.1:9000", &err), 0, "%s", err.msg);
+    unsetenv("NIGHTSHIFT_S3_ENDPOINTS");
+    s_endpoints(NULL);
+    cr_expect_eq(ns_scope_check_endpoint("http://127.0.0.1:9000", &err), -1);
+}
+
+Test(scope, malformed_endpoints_fail_closed)
+{
+    s_own_endpoint("http://127.0.0.1:9000");
+    static const char *const bad[] = {"minio:9000", "s3://bucket", "http://u:p@h:9000",
+                                      "https://", "http://h:9000?x=1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ns_err_t err, e2;
+        ns_err_clear(&err);
+        cr_expect_eq(ns_scope_set_endpoints(bad[i], &err), -1, "'%s' accepted", bad[i]);
+        cr_expect(strstr(err.msg, "NIGHTSHIFT_S3_ENDPOINTS: bad endpoint"), "%s", err.msg);
+        cr_expect_null(strstr(err.msg, "u:p"), "%s", err.msg);
+        /* every check fails with that message, even of the process's own endpoint */
+        cr_expect_eq(ns_scope_check_endpoint("http://127.0.0.1:9000", &e2), -1);
+        cr_expect_str_eq(e2.msg, err.msg);
+    }
+    s_endpoints("");
+    ns_err_t err;
+    cr_expect_eq(ns_scope_check_endpoint("http://127.0.0.1:9000", &err), 0, "%s", err.msg);
+}
+
+Test(scope, job_s3_endpoint_is_checked_at_parse)
+{
+    s_own_endpoint("http://127.0.0.1:9000");
+    s_endpoints("https://minio.acme.internal:9000");
+    static const ns_var_t vars[] = {{"s3host", "evil.example"}};
+    char yaml[1024];
+    const char *head = "name: t\ninput: {uri: 's3://bkt/in/', columns: [{name: a, type: string}]}\n"
+                       "transform: [{name: a, from: a}]\n"
+                       "output: {uri: 's3://bkt/out/', table: t, sort_key: [a]}\n";
+    static const char *const ok[] = {"http://127.0.0.1:9000", "https://minio.acme.internal:9000"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(yaml, sizeof yaml, "%ss3: {endpoint: '%s', region: x}\n", head, ok[i]);
+        ns_err_t err;
+        ns_job_t *j = ns_job_parse(yaml, strlen(yaml), "e.yaml", vars, 1, &err);
+        cr_expect(j, "%s: %s", ok[i], err.msg);
+        ns_job_destroy(&j);
+    }
+    snprintf(yaml, sizeof yaml, "%ss3: {endpoint: 'http://{s3host}:9000'}\n", head);
+    ns_err_t err;
+    ns_job_t *j = ns_job_parse(yaml, strlen(yaml), "e.yaml", vars, 1, &err);
+    cr_expect_null(j);
+    ns_job_destroy(&j);
+    cr_expect(strstr(err.msg, "e.yaml:5:16: s3.endpoint 'http://evil.example:9000' is refused: it "
+                              "is neither this process's own S3 endpoint (http://127.0.0.1:9000) "
+                              "nor listed in NIGHTSHIFT_S3_ENDPOINTS "
+                              "(https://minio.acme.internal:9000)"),
+              "%s", err.msg);
+    s_endpoints("");
 }
 
 /* ---- the local backend below a root ---- */
