@@ -47,6 +47,9 @@
 #define S_MAX_ATT 4      /* attempts of one task running at once (1 + speculative) */
 #define S_MAX_VARS 32
 #define S_MAX_AVOID 8    /* workers a task remembers having failed on */
+#define S_EXCLUDE_STREAK 3   /* counted failures in a row, of 2+ tasks, that exclude a worker */
+#define S_EXCLUDE_S 30.0     /* the first exclusion's length; each next one doubles */
+#define S_EXCLUDE_MAX_S 600.0
 
 enum { J_MAP = 0, J_REDUCE, J_COMMITTING, J_SUCCEEDED, J_FAILED, J_CANCELLED };
 static const char *s_job_state_names[] = {"map", "reduce", "committing", "succeeded", "failed",
@@ -133,6 +136,12 @@ typedef struct {
     int kind;                  /* NS_KIND_SPOT or NS_KIND_ONDEMAND */
     double price;              /* per hour */
     int draining;              /* told to STOP: takes no more tasks */
+    int fail_streak;           /* counted failures in a row, no DONE between */
+    int streak_tasks;          /* distinct tasks among them */
+    const s_job_t *streak_job; /* the task of the last one (job, index) */
+    int streak_tidx;
+    double excluded_until;     /* monotonic seconds: no dispatch before (PROTOCOL.md, "Retries") */
+    int exclusions;            /* times excluded; the next lasts twice as long */
 } s_worker_t;
 
 /* A pool the autoscaler manages (docs/FLEETS.md). */
@@ -602,8 +611,13 @@ static int s_apply_done(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt,
     t->accepted = attempt;
     int ai = s_att_index(t, attempt);
     if (ai >= 0) {
+        int w = t->att[ai].worker;
         t->duration = s_mono() - t->att[ai].started;
-        s_observe(c, t->att[ai].worker, t->bytes, t->duration);
+        s_observe(c, w, t->bytes, t->duration);
+        if (w >= 0 && w < c->nworkers) {
+            c->workers[w].fail_streak = c->workers[w].streak_tasks = 0;
+            c->workers[w].exclusions = 0;
+        }
         s_drop_att(c, t, ai);
     }
     while (t->natt > 0) {
@@ -611,6 +625,53 @@ static int s_apply_done(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt,
         s_drop_att(c, t, 0);
     }
     return 0;
+}
+
+static int s_usable(const s_worker_t *w, const char *pool)
+{
+    return w->alive && !w->preempting && !w->draining && !strcmp(w->pool, pool);
+}
+
+/* Does pool have a usable worker that is not excluded? While it does,
+ * excluded workers get nothing; when it does not, they are all it has. */
+static int s_pool_unexcluded(const s_coord_t *c, const char *pool, double now, int but)
+{
+    for (int i = 0; i < c->nworkers; i++)
+        if (i != but && s_usable(&c->workers[i], pool) && now >= c->workers[i].excluded_until)
+            return 1;
+    return 0;
+}
+
+/* A counted failure on worker widx. S_EXCLUDE_STREAK of them in a row, of
+ * more than one task, exclude it from dispatch for a while (a full disk,
+ * bad credentials: it fails whatever it gets), unless it is the last
+ * usable worker of its pool. A DONE ends the streak. */
+static void s_streak(s_coord_t *c, int widx, const s_job_t *j, int tidx, const char *reason)
+{
+    if (c->replaying || widx < 0 || widx >= c->nworkers)
+        return;
+    s_worker_t *w = &c->workers[widx];
+    if (w->fail_streak == 0 || w->streak_job != j || w->streak_tidx != tidx)
+        w->streak_tasks++;
+    w->fail_streak++;
+    w->streak_job = j;
+    w->streak_tidx = tidx;
+    if (w->fail_streak < S_EXCLUDE_STREAK || w->streak_tasks < 2 || !w->alive)
+        return;
+    double now = s_mono();
+    if (!s_pool_unexcluded(c, w->pool, now, widx))
+        return;
+    double len = S_EXCLUDE_S;
+    for (int k = 0; k < w->exclusions && len < S_EXCLUDE_MAX_S; k++)
+        len *= 2;
+    if (len > S_EXCLUDE_MAX_S)
+        len = S_EXCLUDE_MAX_S;
+    w->excluded_until = now + len;
+    w->exclusions++;
+    ns_warn("worker %s excluded from dispatch for %.0f s: %d attempts in a row of %d tasks "
+            "failed on it; last: %s",
+            w->id, len, w->fail_streak, w->streak_tasks, reason);
+    w->fail_streak = w->streak_tasks = 0;
 }
 
 static int s_failed_on(const s_task_t *t, int widx)
@@ -630,6 +691,8 @@ static void s_apply_fail(s_coord_t *c, s_job_t *j, int tidx, int64_t attempt, co
     int ai = s_att_index(t, attempt);
     if (ai >= 0) {
         int w = t->att[ai].worker;
+        if (counted && w >= 0)
+            s_streak(c, w, j, tidx, reason);
         if (counted && w >= 0 && !s_failed_on(t, w)) {
             if (t->nfailed_on == S_MAX_AVOID)
                 memmove(t->failed_on, t->failed_on + 1, (S_MAX_AVOID - 1) * sizeof *t->failed_on);
@@ -1354,17 +1417,20 @@ static int s_start_attempt(s_coord_t *c, s_job_t *j, int tidx, int widx, int spe
  * of it (speculation). AVOID_FAILED: not a worker it failed on (retries). */
 enum { AVOID_NONE = 0, AVOID_RUNNING = 1, AVOID_FAILED = 2 };
 
-static int s_takes_tasks(const s_worker_t *w, const char *pool)
+/* Can worker w take tasks of pool now? honor: skip it while excluded. */
+static int s_takes_tasks(const s_worker_t *w, const char *pool, double now, int honor)
 {
-    return w->alive && !w->preempting && !w->draining && !strcmp(w->pool, pool);
+    return s_usable(w, pool) && !(honor && now < w->excluded_until);
 }
 
 static int s_free_worker(s_coord_t *c, const char *pool, int avoid, const s_task_t *t)
 {
     int best = -1;
+    double now = s_mono();
+    int honor = s_pool_unexcluded(c, pool, now, -1);
     for (int i = 0; i < c->nworkers; i++) {
         s_worker_t *w = &c->workers[i];
-        if (!s_takes_tasks(w, pool) || w->busy >= w->slots)
+        if (!s_takes_tasks(w, pool, now, honor) || w->busy >= w->slots)
             continue;
         if (avoid == AVOID_RUNNING) {
             int same = 0;
@@ -1393,8 +1459,10 @@ static int s_worker_for(s_coord_t *c, const char *pool, const s_task_t *t)
     int w = s_free_worker(c, pool, AVOID_FAILED, t);
     if (w >= 0)
         return w;
+    double now = s_mono();
+    int honor = s_pool_unexcluded(c, pool, now, -1);
     for (int i = 0; i < c->nworkers; i++)
-        if (s_takes_tasks(&c->workers[i], pool) && !s_failed_on(t, i))
+        if (s_takes_tasks(&c->workers[i], pool, now, honor) && !s_failed_on(t, i))
             return -2;
     return s_free_worker(c, pool, AVOID_NONE, t);
 }
@@ -2149,7 +2217,10 @@ static void s_on_list(s_coord_t *c, const uint8_t *rid, size_t ridlen)
         s_worker_t *w = &c->workers[i];
         if (!w->alive)
             continue;
-        msgpack_pack_map(&b.pk, 8);
+        msgpack_pack_map(&b.pk, 9);
+        double excl = w->excluded_until - s_mono();
+        ns_mp_str(&b.pk, "excluded_s");
+        msgpack_pack_double(&b.pk, excl > 0 ? excl : 0);
         ns_mp_str(&b.pk, "price_per_hour");
         msgpack_pack_double(&b.pk, w->price);
         ns_mp_str(&b.pk, "draining");
@@ -2225,7 +2296,8 @@ static void s_publish(s_coord_t *c)
             ws[snap.nworkers++] = (ns_http_worker_t){.id = w->id, .pool = w->pool,
                                                      .capacity = w->capacity, .slots = w->slots,
                                                      .busy = w->busy,
-                                                     .preempting = w->preempting};
+                                                     .preempting = w->preempting,
+                                                     .excluded = s_mono() < w->excluded_until};
     }
     ns_err_t err;
     if (!jobs || !ws)

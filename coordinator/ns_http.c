@@ -149,7 +149,7 @@ static double s_pct(const ns_http_job_t *j)
 
 static const char *s_worker_state(const ns_http_worker_t *w)
 {
-    return w->preempting ? "preempting" : w->busy > 0 ? "busy" : "idle";
+    return w->preempting ? "preempting" : w->busy > 0 ? "busy" : w->excluded ? "excluded" : "idle";
 }
 
 /* Workers grouped by (pool, capacity), in order of first appearance. */

@@ -67,6 +67,7 @@ typedef struct {
     const char *capacity;      /* spot / on-demand */
     int slots, busy;           /* task slots, slots in use */
     int preempting;            /* got a spot interruption notice: takes no more tasks */
+    int excluded;              /* excluded from dispatch after failures in a row */
 } ns_http_worker_t;
 
 /* What one publish shows. Pools are the workers grouped by (pool, capacity). */

@@ -13,8 +13,12 @@
 #   - the job succeeds and writes the same rows as a run on a healthy fleet;
 #   - every task the broken worker failed was retried on the healthy one,
 #     and no task went twice to the broken worker;
+#   - after 3 failures in a row, of more than one task, the broken worker
+#     is excluded from dispatch for 30 s (logged), so it fails at most one
+#     more attempt (one may cross the exclusion);
 #   - with the healthy worker gone, the broken one alone fails the job
-#     after max_attempts, naming the full disk (it is not skipped forever).
+#     after max_attempts, naming the full disk: neither the retry rule nor
+#     its exclusion keeps the last worker of a pool from working.
 # Needs root (unshare -m, mount), like test_multihost.
 if [ "$(id -u)" != 0 ]; then
   echo "FAIL: test_retry_placement needs root (a mount namespace with a full tmpfs); run ctest as root" >&2
@@ -75,6 +79,10 @@ retried=$(awk -v b="$broken_id" '$3 == b { f[$1] = 1 } $3 != b && $2 > 0 && f[$1
   END { n = 0; for (t in f) if (!r[t]) print t }' "$T/attempts")
 [ -z "$retried" ] || fail "tasks the broken worker failed and nobody retried: $retried"
 note "the broken worker failed $on_broken attempts, each retried on the healthy one"
+# after 3 failures in a row, of more than one task, it gets no tasks for a while
+grep -q "worker $broken_id excluded from dispatch for 30 s: 3 attempts in a row of [0-9]* tasks failed on it; last: .*No space left" \
+  "$T/logs/coordinator.log" || fail "the broken worker was not excluded: $(grep -c . "$T/attempts") attempts"
+[ "$on_broken" -le 4 ] || fail "the broken worker got $on_broken attempts while excluded"
 
 note "the broken worker alone: the job fails after max_attempts, naming why"
 kill -TERM "${WORKER_PIDS[1]}"; wait "${WORKER_PIDS[1]}" 2>/dev/null || true
