@@ -12,7 +12,8 @@
 #
 # The coordinator runs under gdb (`gdb --args`, so no ptrace attach is
 # needed) with a breakpoint at the step; on the break gdb kills it, which
-# is a SIGKILL: nothing after the breakpoint runs.
+# is a SIGKILL: nothing after the breakpoint runs. Address randomization
+# stays on: containers often forbid gdb to turn it off.
 command -v gdb >/dev/null || { echo "FAIL: test_commit_window needs gdb (deploy/install-deps installs it)" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
 DATE=2026-11-24
@@ -40,7 +41,7 @@ kill -TERM "$COORD_PID"; wait "$COORD_PID" 2>/dev/null || true
 
 for where in s_write_summary s_finish_sweep; do
   note "coordinator killed at $where"
-  gdb -batch -ex "set pagination off" -ex "break $where" -ex run -ex "info stack 3" -ex kill \
+  gdb -batch -ex "set pagination off" -ex "set disable-randomization off" -ex "break $where" -ex run -ex "info stack 3" -ex kill \
     --args "$NS_BIN" coordinator --bind "$NIGHTSHIFT_COORDINATOR" --journal "$T/coordinator.journal" \
     --heartbeat-ms 500 --liveness-ms $LIVENESS >>"$T/logs/gdb-$where.log" 2>&1 &
   COORD_PID=$!
