@@ -4,8 +4,8 @@
  *
  * Workload: every map task pushes all of its input through here, tens of
  * MB/s to GB/s of 100-300 byte records, so the reader is built around one
- * large input window (ns_inbuf: 1 MiB, grown up to max_record when a record
- * needs it) and never allocates per record:
+ * input window (ns_inbuf: NS_INBUF_INITIAL, 64 KiB, doubled up to
+ * max_record when a record needs it) and never allocates per record:
  *   - finding a record's end is a memchr for LF, except when quoted fields
  *     may hold line breaks, where a small resumable state machine scans the
  *     bytes once (its state survives buffer refills);
@@ -36,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_BUF_INITIAL (1024u * 1024u)
 #define S_MAX_FIELDS_DEFAULT 256
 #define S_MAX_FIELDS_LIMIT (1 << 20)
 #define S_FIELDS_INITIAL 64
@@ -126,8 +125,8 @@ ns_delim_t *ns_delim_new(ns_reader_t *src, const ns_delim_opts_t *opts, uint64_t
     d->o = o;
     d->start = start;
     d->end = end;
-    int ir = ns_inbuf_init(&d->in, src, first_byte, S_BUF_INITIAL,
-                           ns_inbuf_line_limit(o.max_record, S_BUF_INITIAL), 0, S_WHO, err);
+    int ir = ns_inbuf_init(&d->in, src, first_byte, NS_INBUF_INITIAL,
+                           ns_inbuf_line_limit(o.max_record, NS_INBUF_INITIAL), 0, S_WHO, err);
     d->fields_cap = o.max_fields < S_FIELDS_INITIAL ? o.max_fields : S_FIELDS_INITIAL;
     d->fields = malloc((size_t)d->fields_cap * sizeof *d->fields);
     if (ir < 0 || !d->fields) {

@@ -3,10 +3,10 @@
  * ns_json.h for the rules it implements).
  *
  * Workload: every byte of a JSON feed goes through here, records of 0.3-3
- * KB, hundreds of MB per task. The reader owns one large input window
- * (ns_inbuf: 1 MiB, grown up to max_record, with NS_JSON_SHIM_PADDING zero
- * bytes after it because simdjson reads past the end of a value) and never
- * allocates per record:
+ * KB, hundreds of MB per task. The reader owns one input window (ns_inbuf:
+ * NS_INBUF_INITIAL, 64 KiB, doubled up to max_record when a value needs it,
+ * with NS_JSON_SHIM_PADDING zero bytes after it because simdjson reads past
+ * the end of a value) and never allocates per record:
  *   - JSON lines: a record is a line of the window, found with memchr for
  *     LF (ns_inbuf_lines_next, as in ns_delim);
  *   - concatenated values: a small resumable scanner matches brackets
@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_BUF_INITIAL (1024u * 1024u)
 #define S_MAX_DEPTH_DEFAULT 64
 #define S_WHO "json reader"
 
@@ -650,9 +649,9 @@ ns_recsrc_t *ns_json_new(ns_reader_t *src, const ns_json_opts_t *opts, const cha
     d->start = start;
     d->end = end;
     d->npaths = npaths;
-    int ir = ns_inbuf_init(&d->in, src, first_byte, S_BUF_INITIAL,
-                           ns_inbuf_line_limit(o.max_record, S_BUF_INITIAL), NS_JSON_SHIM_PADDING,
-                           S_WHO, err);
+    int ir = ns_inbuf_init(&d->in, src, first_byte, NS_INBUF_INITIAL,
+                           ns_inbuf_line_limit(o.max_record, NS_INBUF_INITIAL),
+                           NS_JSON_SHIM_PADDING, S_WHO, err);
     d->fields = calloc((size_t)(npaths > 0 ? npaths : 1), sizeof *d->fields);
     d->names = malloc(total);
     if (ir < 0 || !d->fields || !d->names) {

@@ -70,8 +70,8 @@
  * end, reading past end to finish the line it is in.
  *
  * Workload: map tasks push every byte of a JSON feed through here, 100 MB
- * to GB per task, records of 0.3-3 KB. The input buffer (1 MiB, grown up
- * to max_record) is read in large blocks; each value is parsed once by
+ * to GB per task, records of 0.3-3 KB. The input buffer (NS_INBUF_INITIAL,
+ * 64 KiB, doubled up to max_record) is read in large blocks; each value is parsed once by
  * simdjson (ns_json_shim.cpp); fields point into the input buffer or the
  * parser's string buffer and stay valid until the next call. No allocation
  * per record or field. Memory: the input buffer (up to max_record + 2

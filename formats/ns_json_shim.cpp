@@ -36,7 +36,11 @@ using namespace simdjson;
 
 static_assert(NS_JSON_SHIM_PADDING >= SIMDJSON_PADDING, "padding must cover simdjson's");
 
-#define S_MIN_CAPACITY (64u * 1024u)
+/* The parser's first capacity: a record of 0.3-3 KB fits, and simdjson's
+ * buffers for it (about 6 bytes a byte) stay small, so that a reader opened
+ * over a small object costs little (64 KiB took ~370 KB, which ASan maps
+ * and unmaps per reader); a larger value doubles it. */
+#define S_MIN_CAPACITY (4u * 1024u)
 
 struct ns_json_shim {
     ondemand::parser parser; /* reused for every value; owns the string buffer */

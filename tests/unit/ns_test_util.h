@@ -342,4 +342,19 @@ static inline void ns_test_same(const ns_test_list_t *got, const ns_test_list_t 
         cr_assert_str_eq(got->items[i], want->items[i], "%s: record %zu", what, i);
 }
 
+/* Checks that reading data as two splits cut at `cut` (each read in chunks
+ * of `chunk` bytes) gives the same records as `whole`. */
+static inline void ns_test_split_same(const ns_test_reader_t *rd, const void *cfg,
+                                      const char *data, size_t len, uint64_t cut, size_t chunk,
+                                      const ns_test_list_t *whole)
+{
+    ns_test_list_t u = {0};
+    ns_test_read(rd, cfg, data, len, 0, cut, chunk, &u);
+    ns_test_read(rd, cfg, data, len, cut, UINT64_MAX, chunk, &u);
+    char what[64];
+    snprintf(what, sizeof what, "splits cut at %llu", (unsigned long long)cut);
+    ns_test_same(&u, whole, what);
+    ns_test_list_free(&u);
+}
+
 #endif

@@ -1,11 +1,14 @@
 /*
  * Tests of ns_delim: line ends, BOM, RFC 4180 quoting, escapes, field
  * counting, max_record / max_fields rejects and how reading goes on after
- * them, unterminated quotes, preamble and header lines, and byte-range
+ * them, unterminated quotes, preamble and header lines, byte-range
  * splits (every split size over small files: the union of the splits'
- * records is the whole file's records, each once, in order).
+ * records is the whole file's records, each once, in order), and records
+ * longer than the reader's first input window (ns_inbuf, 64 KiB), read
+ * across its growth up to max_record.
  */
 #include "ns_delim.h"
+#include "ns_inbuf.h"
 #include "ns_test_util.h"
 
 #include <criterion/criterion.h>
@@ -599,5 +602,141 @@ Test(delim, splits_with_preamble)
     o.skip_lines = 2;
     s_check_splits(data, len, &o, 0, plen + 1);
     free(body);
+    free(data);
+}
+
+/* ---- the input window ---- */
+
+/* The window starts at NS_INBUF_INITIAL (64 KiB) and doubles as records
+ * need it, up to max_record: records around and past the first window
+ * read whole, at every read size, and as byte-range splits. */
+
+/* Source read sizes of the window tests: unlimited, byte by byte, and
+ * sizes that end reads inside and just past the first window. */
+static const size_t s_wchunks[] = {0, 1, 4096, NS_INBUF_INITIAL + 3};
+#define S_NWCHUNKS (sizeof s_wchunks / sizeof s_wchunks[0])
+
+/* Byte j of a long field: a pattern that shows bytes out of place. */
+static char s_fill(size_t j)
+{
+    return (char)('a' + j % 23);
+}
+
+/* Reads data[0..len) whole with every s_wchunks size and checks the
+ * records against want[0..n). */
+static void s_expect_window(const char *data, size_t len, const ns_delim_opts_t *o,
+                            char *const *want, size_t n)
+{
+    for (size_t c = 0; c < S_NWCHUNKS; c++) {
+        ns_test_list_t got = {0};
+        ns_test_read(&s_rd, o, data, len, 0, UINT64_MAX, s_wchunks[c], &got);
+        cr_assert_eq(got.n, n, "read size %zu: %zu records, want %zu", s_wchunks[c], got.n, n);
+        for (size_t i = 0; i < n; i++)
+            cr_assert(strcmp(got.items[i], want[i]) == 0, "read size %zu, record %zu: %.60s",
+                      s_wchunks[c], i, got.items[i]);
+        ns_test_list_free(&got);
+    }
+}
+
+Test(delim, records_longer_than_the_initial_window)
+{
+    const size_t w = NS_INBUF_INITIAL;
+    const size_t sizes[] = {w - 1, w, w + 1, 3 * w + 5, 700000};
+    const size_t nsizes = sizeof sizes / sizeof sizes[0];
+    for (int quoted = 0; quoted <= 1; quoted++) {
+        size_t cap = 4096;
+        for (size_t s = 0; s < nsizes; s++)
+            cap += sizes[s] + 32;
+        char *data = malloc(cap);
+        char *want[2 * 5];
+        size_t k = 0, nw = 0;
+        cr_assert(data);
+        for (size_t s = 0; s < nsizes; s++) {
+            /* "s|fill" of exactly sizes[s] bytes, its line end LF or CRLF;
+             * quoted, the fill is "..." holding an LF every 997 bytes */
+            size_t off = k, L = sizes[s];
+            k += (size_t)snprintf(data + k, cap - k, "%zu|", s);
+            size_t body = L - (k - off) - (quoted ? 2 : 0);
+            if (quoted)
+                data[k++] = '"';
+            char *field = data + k;
+            for (size_t j = 0; j < body; j++)
+                data[k++] = quoted && j % 997 == 500 ? '\n' : s_fill(j);
+            if (quoted)
+                data[k++] = '"';
+            cr_assert_eq(k - off, L);
+            size_t rl = 32 + body;
+            want[nw] = malloc(rl);
+            cr_assert(want[nw]);
+            int h = snprintf(want[nw], rl, "%zu:R:2:%zu\x1f", off, s);
+            memcpy(want[nw] + h, field, body);
+            want[nw++][(size_t)h + body] = '\0';
+            k += (size_t)snprintf(data + k, cap - k, "%s", s % 2 ? "\r\n" : "\n");
+            /* then a short record */
+            off = k;
+            k += (size_t)snprintf(data + k, cap - k, "x|%zu\n", s);
+            want[nw] = malloc(64);
+            cr_assert(want[nw]);
+            snprintf(want[nw++], 64, "%zu:R:2:x\x1f%zu", off, s);
+        }
+        ns_delim_opts_t o = s_opts('|', quoted ? '"' : -1, -1, 0);
+        o.quoted_newlines = quoted;
+        s_expect_window(data, k, &o, want, nw);
+
+        /* splits (without quoted_newlines): cut at each long record's
+         * start, just after it, and in its middle */
+        if (!quoted) {
+            ns_test_list_t whole = {0};
+            ns_test_read(&s_rd, &o, data, k, 0, UINT64_MAX, 0, &whole);
+            for (size_t i = 0; i < nw; i += 2) {
+                uint64_t at = strtoull(want[i], NULL, 10);
+                const uint64_t cuts[] = {at, at + 1, at + sizes[i / 2] / 2};
+                for (int c = 0; c < 3; c++)
+                    ns_test_split_same(&s_rd, &o, data, k, cuts[c], 4096, &whole);
+            }
+            ns_test_list_free(&whole);
+        }
+        for (size_t i = 0; i < nw; i++)
+            free(want[i]);
+        free(data);
+    }
+}
+
+/* A max_record past the first window: a record of exactly max_record bytes
+ * is one (with LF or CRLF), a byte more is the reject naming the limit
+ * (raw text cut at max_record), and reading goes on after it. */
+Test(delim, max_record_past_the_initial_window)
+{
+    const size_t m = 200000;
+    cr_assert_gt(m, NS_INBUF_INITIAL);
+    const size_t lens[] = {m, m, m + 1, m + 1};
+    const char *const eols[] = {"\n", "\r\n", "\n", "\r\n"};
+    size_t cap = 4 * (m + 3) + 16, k = 0;
+    char *data = malloc(cap);
+    char *want[5];
+    cr_assert(data);
+    for (int i = 0; i < 4; i++) {
+        size_t off = k;
+        for (size_t j = 0; j < lens[i]; j++)
+            data[k++] = s_fill(j + (size_t)i);
+        size_t rl = m + 128;
+        want[i] = malloc(rl);
+        cr_assert(want[i]);
+        int h = lens[i] == m
+                    ? snprintf(want[i], rl, "%zu:R:1:", off)
+                    : snprintf(want[i], rl, "%zu:X:record exceeds max_record (%zu bytes):", off, m);
+        memcpy(want[i] + h, data + off, m); /* a reject's raw text: the first m bytes */
+        want[i][(size_t)h + m] = '\0';
+        k += (size_t)snprintf(data + k, cap - k, "%s", eols[i]);
+    }
+    want[4] = malloc(64);
+    cr_assert(want[4]);
+    snprintf(want[4], 64, "%zu:R:1:z", k);
+    k += (size_t)snprintf(data + k, cap - k, "z\n");
+    ns_delim_opts_t o = s_opts('|', -1, -1, 0);
+    o.max_record = m;
+    s_expect_window(data, k, &o, want, 5);
+    for (int i = 0; i < 5; i++)
+        free(want[i]);
     free(data);
 }

@@ -10,13 +10,16 @@
  * max_depth bounds, option and path errors, I/O errors, byte-range splits
  * (every pair of cut points over a small file: the union of three splits
  * is the whole file's records, each once, in order), and mutated inputs
- * that must never crash and must read the same whatever the read size.
+ * that must never crash and must read the same whatever the read size,
+ * and values longer than the reader's first input window (ns_inbuf, 64
+ * KiB), read across its growth up to max_record.
  *
  * Every input is read with source reads of 1, 2, 3, 7, 64 bytes and
  * unlimited, which must give the same records; every record's and reject's
  * raw bytes must be the input's bytes at its offset. The files are under
  * tests/data/json/, found from this file's path.
  */
+#include "ns_inbuf.h"
 #include "ns_json.h"
 #include "ns_test_util.h"
 
@@ -916,4 +919,155 @@ Test(json, mutated_inputs_never_crash_and_read_alike)
         free(m);
         free(orig);
     }
+}
+
+/* ---- the input window ---- */
+
+/* The window starts at NS_INBUF_INITIAL (64 KiB) and doubles as values
+ * need it, up to max_record: values around and past the first window, in
+ * both layouts, at every read size, and (JSON lines) as byte-range splits. */
+
+/* Source read sizes of the window tests: unlimited, byte by byte, and
+ * sizes that end reads inside and just past the first window. */
+static const size_t s_wchunks[] = {0, 1, 4096, NS_INBUF_INITIAL + 3};
+#define S_NWCHUNKS (sizeof s_wchunks / sizeof s_wchunks[0])
+
+/* Reads data[0..len) whole with every s_wchunks size and checks the
+ * records against want[0..n). */
+static void s_expect_window(const char *data, size_t len, const s_cfg_t *c, char *const *want,
+                            size_t n)
+{
+    for (size_t i = 0; i < S_NWCHUNKS; i++) {
+        ns_test_list_t got = {0};
+        ns_test_read(&s_rd, c, data, len, 0, UINT64_MAX, s_wchunks[i], &got);
+        cr_assert_eq(got.n, n, "read size %zu: %zu records, want %zu", s_wchunks[i], got.n, n);
+        for (size_t r = 0; r < n; r++)
+            cr_assert(strcmp(got.items[r], want[r]) == 0, "read size %zu, record %zu: %.60s",
+                      s_wchunks[i], r, got.items[r]);
+        ns_test_list_free(&got);
+    }
+}
+
+/* Writes {"n":i,"a":"..."} of exactly L bytes at data + *k: the string
+ * holds brackets (which the concatenated scanner must skip in a string)
+ * and an escaped quote every 1000 bytes. Its field "a" as the reader
+ * gives it (unescaped) goes to text, which has room for L bytes. */
+static void s_long_value(char *data, size_t *k, size_t i, size_t L, char *text)
+{
+    static const char pat[] = "abc{de[fg]hi}jklmnopqrstuvw";
+    size_t off = *k;
+    *k += (size_t)sprintf(data + *k, "{\"n\":%zu,\"a\":\"", i);
+    size_t body = L - (*k - off) - 2, t = 0;
+    for (size_t j = 0; j < body; j++) {
+        if (j % 1000 == 998 && j + 1 < body) {
+            data[(*k)++] = '\\';
+            data[(*k)++] = '"';
+            text[t++] = '"';
+            j++;
+            continue;
+        }
+        data[(*k)++] = pat[j % (sizeof pat - 1)];
+        text[t++] = pat[j % (sizeof pat - 1)];
+    }
+    text[t] = '\0';
+    data[(*k)++] = '"';
+    data[(*k)++] = '}';
+    cr_assert_eq(*k - off, L);
+}
+
+Test(json, values_longer_than_the_initial_window)
+{
+    const size_t w = NS_INBUF_INITIAL;
+    const size_t sizes[] = {w - 1, w, w + 1, 3 * w + 5, 700000};
+    const size_t nsizes = sizeof sizes / sizeof sizes[0];
+    size_t cap = 4096;
+    for (size_t s = 0; s < nsizes; s++)
+        cap += sizes[s] + 32;
+    char *data = malloc(cap);
+    char *text = malloc(cap);
+    char *want[2 * 5];
+    size_t k = 0, nw = 0;
+    cr_assert(data && text);
+    for (size_t s = 0; s < nsizes; s++) {
+        size_t off = k;
+        s_long_value(data, &k, s, sizes[s], text);
+        size_t rl = 64 + sizes[s];
+        want[nw] = malloc(rl);
+        cr_assert(want[nw]);
+        snprintf(want[nw++], rl, "%zu:R:%zu|%s", off, s, text);
+        k += (size_t)sprintf(data + k, "%s", s % 2 ? "\r\n" : "\n");
+        /* then a short value */
+        want[nw] = malloc(64);
+        cr_assert(want[nw]);
+        snprintf(want[nw++], 64, "%zu:R:s%zu|\\N", k, s);
+        k += (size_t)sprintf(data + k, "{\"n\":\"s%zu\"}\n", s);
+    }
+    const char *paths[] = {"n", "a"};
+    for (int concat = 0; concat <= 1; concat++) {
+        s_cfg_t c = s_cfg(paths, 2, NULL, concat);
+        s_expect_window(data, k, &c, want, nw);
+    }
+    /* JSON lines splits: cut at each long value's start, just after it,
+     * and in its middle */
+    s_cfg_t c = s_cfg(paths, 2, NULL, false);
+    ns_test_list_t whole = {0};
+    ns_test_read(&s_rd, &c, data, k, 0, UINT64_MAX, 0, &whole);
+    for (size_t i = 0; i < nw; i += 2) {
+        uint64_t at = strtoull(want[i], NULL, 10);
+        const uint64_t cuts[] = {at, at + 1, at + sizes[i / 2] / 2};
+        for (int j = 0; j < 3; j++)
+            ns_test_split_same(&s_rd, &c, data, k, cuts[j], 4096, &whole);
+    }
+    ns_test_list_free(&whole);
+    for (size_t i = 0; i < nw; i++)
+        free(want[i]);
+    free(text);
+    free(data);
+}
+
+/* A max_record past the first window, in both layouts: a value of exactly
+ * max_record bytes is a record (with LF or CRLF after it), a byte more is
+ * the reject naming the limit (raw text cut at max_record), and reading
+ * goes on after it. */
+Test(json, max_record_past_the_initial_window)
+{
+    const size_t m = 200000;
+    cr_assert_gt(m, NS_INBUF_INITIAL);
+    const size_t lens[] = {m, m, m + 1, m + 1};
+    const char *const eols[] = {"\n", "\r\n", "\n", "\r\n"};
+    size_t cap = 4 * (m + 3) + 64, k = 0;
+    char *data = malloc(cap);
+    char *text = malloc(m + 1);
+    char *want[5];
+    cr_assert(data && text);
+    for (size_t i = 0; i < 4; i++) {
+        size_t off = k;
+        s_long_value(data, &k, i, lens[i], text);
+        size_t rl = m + 128;
+        want[i] = malloc(rl);
+        cr_assert(want[i]);
+        if (lens[i] == m) {
+            snprintf(want[i], rl, "%zu:R:%zu|%s", off, i, text);
+        } else {
+            int h =
+                snprintf(want[i], rl, "%zu:X:JSON value exceeds max_record (%zu bytes):", off, m);
+            memcpy(want[i] + h, data + off, m); /* a reject's raw text: the first m bytes */
+            want[i][(size_t)h + m] = '\0';
+        }
+        k += (size_t)sprintf(data + k, "%s", eols[i]);
+    }
+    want[4] = malloc(64);
+    cr_assert(want[4]);
+    snprintf(want[4], 64, "%zu:R:9|\\N", k);
+    k += (size_t)sprintf(data + k, "{\"n\":9}\n");
+    const char *paths[] = {"n", "a"};
+    for (int concat = 0; concat <= 1; concat++) {
+        s_cfg_t c = s_cfg(paths, 2, NULL, concat);
+        c.o.max_record = m;
+        s_expect_window(data, k, &c, want, 5);
+    }
+    for (int i = 0; i < 5; i++)
+        free(want[i]);
+    free(text);
+    free(data);
 }
