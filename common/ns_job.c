@@ -1939,13 +1939,16 @@ int ns_job_apply_storage(const ns_job_t *j, ns_err_t *err)
     if (j->s3_endpoint && ns_scope_check_endpoint(j->s3_endpoint, &why))
         return ns_errf(err, "job '%s': s3.endpoint '%.256s' is refused: %s", j->name,
                        j->s3_endpoint, why.msg);
-    const char *uris[] = {j->input_uri, j->output_uri};
-    for (int i = 0; i < 2; i++) {
-        if (!uris[i] || strncmp(uris[i], "s3://", 5))
+    /* every bucket the job reads or writes: input, lookups, output */
+    for (int i = -2; i < j->nlookups; i++) {
+        const char *uri = i == -2 ? j->input_uri
+                          : i == -1 ? j->output_uri
+                                    : j->lookups[i].src->input_uri;
+        if (!uri || strncmp(uri, "s3://", 5))
             continue;
         char bucket[64];
         const char *key;
-        if (ns_s3_uri_parse(uris[i], bucket, sizeof bucket, &key, err) ||
+        if (ns_s3_uri_parse(uri, bucket, sizeof bucket, &key, err) ||
             ns_store_s3_bucket_settings(bucket, j->s3_endpoint, j->s3_region, j->s3_path_style,
                                         err))
             return ns_err_prefix(err, "job '%s'", j->name);

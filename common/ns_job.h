@@ -239,8 +239,8 @@ int ns_job_file_columns(const ns_job_t *j);
 /* Whether an uncompressed object of this job's input may be read in byte
  * ranges (line-oriented, UTF-8, no quoted line ends). */
 bool ns_job_splittable(const ns_job_t *j);
-/* Gives the S3 backend the job's s3: settings for the buckets of its input
- * and output URIs (a no-op without an s3: section); -1 with err set when
+/* Gives the S3 backend the job's s3: settings for the buckets of its input,
+ * lookup and output URIs (a no-op without an s3: section); -1 with err set when
  * they conflict with another job's settings for the same bucket. */
 int ns_job_apply_storage(const ns_job_t *j, ns_err_t *err);
 /* Resolves a deadline (the job file's deadline:, or submit --deadline) for

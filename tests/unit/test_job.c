@@ -5,6 +5,7 @@
  */
 #include "ns_job.h"
 #include "ns_scope.h"
+#include "ns_store.h"
 #include "ns_test_util.h"
 
 #include <criterion/criterion.h>
@@ -793,6 +794,38 @@ Test(job, s3_settings)
     s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {path_style: maybe}\n", "14:18",
           "bad s3.path_style 'maybe'");
     s_bad(NAME INPUT TRANSFORM OUTPUT "s3: {bucket: x}\n", "14:6", "bucket");
+}
+
+/* The s3: section places every bucket the job names, its lookups' too:
+ * the S3 backend then refuses another place for them. */
+Test(job, s3_settings_place_every_bucket)
+{
+    ns_err_t err;
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1); /* placing a bucket reads the credentials */
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    cr_assert_eq(ns_scope_set_endpoints("http://other:9000", &err), 0, "%s", err.msg);
+    ns_job_t *j = s_ok(NAME
+                       "input:\n  uri: s3://in-b/raw/\n"
+                       "  columns:\n    - {name: a, type: string}\n    - {name: n, type: int}\n"
+                       "lookups:\n  - name: p\n    input:\n      uri: s3://lk-b/m/\n"
+                       "      columns: [{name: a, type: string}]\n    key: [a]\n"
+                       TRANSFORM
+                       "output:\n  uri: s3://out-b/o/\n  table: t\n  sort_key: [a]\n"
+                       "s3: {endpoint: 'http://other:9000', region: eu-west-1}\n");
+    cr_assert_eq(ns_job_apply_storage(j, &err), 0, "%s", err.msg);
+    const char *const buckets[] = {"in-b", "lk-b", "out-b"};
+    for (int i = 0; i < 3; i++) {
+        /* another place is an error (an unplaced bucket would take it),
+         * the same place again a no-op */
+        cr_expect_eq(ns_store_s3_bucket_settings(buckets[i], NULL, NULL, -1, &err), -1,
+                     "bucket %s was not placed", buckets[i]);
+        cr_expect(strstr(err.msg, "differ from those another job gave (http://other:9000)"), "%s",
+                  err.msg);
+        cr_expect_eq(ns_store_s3_bucket_settings(buckets[i], "http://other:9000", "eu-west-1", -1,
+                                                 &err),
+                     0, "%s: %s", buckets[i], err.msg);
+    }
+    ns_job_destroy(&j);
 }
 
 Test(job, input_formats_and_options)
