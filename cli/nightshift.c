@@ -19,6 +19,7 @@ static const char s_usage[] =
     "  keys init|gen|allow|show  CurveZMQ keys and the coordinator's allow-list\n"
     "jobs:\n"
     "  submit JOBFILE         submit a job (--date, --var, --wait)\n"
+    "  rerun JOB              run an ended job again: same job file, date, variables\n"
     "  status [JOB]           job state and progress (a live bar on a terminal)\n"
     "  list                   jobs and workers\n"
     "  wait JOB               follow a job to its end\n"
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {
         {"coordinator", ns_cmd_coordinator}, {"worker", ns_cmd_worker},
-        {"submit", ns_cmd_submit},           {"status", ns_cmd_status},
+        {"submit", ns_cmd_submit},           {"rerun", ns_cmd_rerun},
+        {"status", ns_cmd_status},
         {"list", ns_cmd_list},               {"wait", ns_cmd_wait},
         {"cancel", ns_cmd_cancel},           {"cluster", ns_cmd_cluster},
         {"gen", ns_cmd_gen},                 {"store", ns_cmd_store},

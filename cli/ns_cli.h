@@ -55,6 +55,7 @@ void ns_cli_json(FILE *f, const msgpack_object *o);
 int ns_cmd_coordinator(int argc, char **argv);
 int ns_cmd_worker(int argc, char **argv);
 int ns_cmd_submit(int argc, char **argv);
+int ns_cmd_rerun(int argc, char **argv);
 int ns_cmd_status(int argc, char **argv);
 int ns_cmd_list(int argc, char **argv);
 int ns_cmd_wait(int argc, char **argv);

@@ -1,5 +1,5 @@
 /*
- * ns_cli_jobs: submit, status, list, wait and cancel: the commands that talk
+ * ns_cli_jobs: submit, rerun, status, list, wait and cancel: the commands that talk
  * to a running coordinator (docs/CLI.md).
  */
 #include "ns_cli.h"
@@ -197,6 +197,72 @@ static int s_find_jobfile(const char *arg, char *out, size_t cap)
     return -1;
 }
 
+/* --deadline as sent to the coordinator in deadline (cap bytes; "" when
+ * not given): +N(s|m|h) is resolved here, from now, to an ISO time. -1
+ * after saying what is wrong. */
+static int s_deadline_arg(const s_opts_t *o, char *deadline, size_t cap)
+{
+    deadline[0] = '\0';
+    if (o->deadline && o->deadline[0] == '+') { /* relative: resolved here, from now */
+        char *end;
+        double v = strtod(o->deadline + 1, &end);
+        double mul = !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600 : 0;
+        if (end == o->deadline + 1 || mul == 0 || !(v > 0)) {
+            fprintf(stderr, "nightshift: bad --deadline '%s' (+N followed by s, m or h)\n",
+                    o->deadline);
+            return -1;
+        }
+        time_t at = time(NULL) + (time_t)(v * mul);
+        struct tm tm;
+        gmtime_r(&at, &tm);
+        strftime(deadline, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    } else if (o->deadline) {
+        snprintf(deadline, cap, "%s", o->deadline);
+    }
+    return 0;
+}
+
+/* Sends SUBMIT or RERUN (b, freed here); the reply names the new job:
+ * prints its id, or with --wait follows the job, and with --load then
+ * loads its run. */
+static int s_submitted(const s_opts_t *o, ns_msgb_t *b)
+{
+    ns_msg_t reply;
+    int rc = ns_cli_request(o->endpoint, b, &reply, 120000);
+    ns_msgb_free(b);
+    if (rc)
+        return rc;
+    char job[256] = "";
+    ns_mp_get_strz(reply.root, "job", job, sizeof job, NULL);
+    ns_msg_free(&reply);
+    if (!o->wait) {
+        if (o->json)
+            printf("{\"job\":\"%s\"}\n", job);
+        else
+            printf("%s\n", job);
+        return NS_EXIT_OK;
+    }
+    if (!o->json && !o->quiet)
+        fprintf(stderr, "submitted %s\n", job);
+    rc = s_wait(o, job);
+    if (rc != NS_EXIT_OK || !o->load)
+        return rc;
+    /* the committed run's manifest, then its load */
+    rc = s_status_once(o, job, &reply);
+    if (rc)
+        return rc;
+    char manifest[NS_URI_MAX] = "";
+    ns_mp_get_strz(ns_mp_get(reply.root, "job"), "manifest", manifest, sizeof manifest, NULL);
+    ns_msg_free(&reply);
+    if (!*manifest) {
+        fprintf(stderr, "nightshift: job %s succeeded but names no manifest: nothing to load\n", job);
+        return NS_EXIT_FAILED;
+    }
+    /* the warehouse stays in this process: it is never part of SUBMIT */
+    ns_load_opts_t lo = {.manifest = manifest, .warehouse = o->warehouse, .out = stdout};
+    return ns_cli_load(&lo, o->json);
+}
+
 /* submit; *wh_copy gets the copy of --warehouse (ns_wh_hide_arg), freed
  * by the caller */
 static int s_submit(int argc, char **argv, char **wh_copy)
@@ -257,23 +323,10 @@ static int s_submit(int argc, char **argv, char **wh_copy)
         has_raw |= !strncmp(o.vars[i], "raw=", 4);
         has_out |= !strncmp(o.vars[i], "out=", 4);
     }
-    char deadline[64] = "";
-    if (o.deadline && o.deadline[0] == '+') { /* relative: resolved here, from now */
-        char *end;
-        double v = strtod(o.deadline + 1, &end);
-        double mul = !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600 : 0;
-        if (end == o.deadline + 1 || mul == 0 || !(v > 0)) {
-            fprintf(stderr, "nightshift: bad --deadline '%s' (+N followed by s, m or h)\n",
-                    o.deadline);
-            free(text);
-            return NS_EXIT_USAGE;
-        }
-        time_t at = time(NULL) + (time_t)(v * mul);
-        struct tm tm;
-        gmtime_r(&at, &tm);
-        strftime(deadline, sizeof deadline, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    } else if (o.deadline) {
-        snprintf(deadline, sizeof deadline, "%s", o.deadline);
+    char deadline[64];
+    if (s_deadline_arg(&o, deadline, sizeof deadline)) {
+        free(text);
+        return NS_EXIT_USAGE;
     }
     ns_msgb_t b;
     ns_msgb_init(&b, "SUBMIT", deadline[0] ? 5 : 4);
@@ -299,48 +352,61 @@ static int s_submit(int argc, char **argv, char **wh_copy)
         ns_mp_str(&b.pk, out);
     }
     free(text);
-    ns_msg_t reply;
-    rc = ns_cli_request(o.endpoint, &b, &reply, 120000);
-    ns_msgb_free(&b);
-    if (rc)
-        return rc;
-    char job[256] = "";
-    ns_mp_get_strz(reply.root, "job", job, sizeof job, NULL);
-    ns_msg_free(&reply);
-    if (!o.wait) {
-        if (o.json)
-            printf("{\"job\":\"%s\"}\n", job);
-        else
-            printf("%s\n", job);
-        return NS_EXIT_OK;
-    }
-    if (!o.json && !o.quiet)
-        fprintf(stderr, "submitted %s\n", job);
-    rc = s_wait(&o, job);
-    if (rc != NS_EXIT_OK || !o.load)
-        return rc;
-    /* the committed run's manifest, then its load */
-    rc = s_status_once(&o, job, &reply);
-    if (rc)
-        return rc;
-    char manifest[NS_URI_MAX] = "";
-    ns_mp_get_strz(ns_mp_get(reply.root, "job"), "manifest", manifest, sizeof manifest, NULL);
-    ns_msg_free(&reply);
-    if (!*manifest) {
-        fprintf(stderr, "nightshift: job %s succeeded but names no manifest: nothing to load\n", job);
-        return NS_EXIT_FAILED;
-    }
-    /* the warehouse stays in this process: it is never part of SUBMIT */
-    ns_load_opts_t lo = {.manifest = manifest, .warehouse = o.warehouse, .out = stdout};
-    return ns_cli_load(&lo, o.json);
+    return s_submitted(&o, &b);
+}
+
+/* cmd(argc, argv, &copy of --warehouse), the copy freed after */
+static int s_with_wh(int (*cmd)(int, char **, char **), int argc, char **argv)
+{
+    char *wh = NULL;
+    int rc = cmd(argc, argv, &wh);
+    free(wh);
+    return rc;
 }
 
 int ns_cmd_submit(int argc, char **argv)
 {
-    char *wh = NULL;
-    int rc = s_submit(argc, argv, &wh);
-    free(wh);
-    return rc;
+    return s_with_wh(s_submit, argc, argv);
+}
+
+/* rerun; *wh_copy as for submit */
+static int s_rerun(int argc, char **argv, char **wh_copy)
+{
+    static const char usage[] =
+        "usage: nightshift rerun JOB [--wait] [--load [--warehouse CONN]] [--json] [--quiet]\n"
+        "                        [--deadline HH:MM|ISO-TIME|+N(s|m|h)]\n"
+        "                        [--coordinator ENDPOINT]\n"
+        "Runs an ended job again as a new job: the same job file text, date and\n"
+        "variables as it was submitted with. Prints the new job's id; --wait, --load\n"
+        "and --deadline as for submit. An incremental job reads what its bookmark\n"
+        "has not recorded: rewind the bookmark first to read a day again.\n";
+    s_opts_t o;
+    int rc = s_parse(argc, argv, &o, usage, 1);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (o.date || o.nvars) {
+        fprintf(stderr, "nightshift: rerun takes the date and variables of JOB; "
+                        "submit the job file for others\n");
+        return NS_EXIT_USAGE;
+    }
+    if (o.warehouse && !(o.warehouse = *wh_copy = ns_wh_hide_arg((char *)o.warehouse))) {
+        fprintf(stderr, "nightshift: out of memory\n");
+        return NS_EXIT_ERROR;
+    }
+    char deadline[64];
+    if (s_deadline_arg(&o, deadline, sizeof deadline))
+        return NS_EXIT_USAGE;
+    ns_msgb_t b;
+    ns_msgb_init(&b, "RERUN", deadline[0] ? 2 : 1);
+    ns_msgb_str(&b, "job", argv[optind]);
+    if (deadline[0])
+        ns_msgb_str(&b, "deadline", deadline);
+    return s_submitted(&o, &b);
+}
+
+int ns_cmd_rerun(int argc, char **argv)
+{
+    return s_with_wh(s_rerun, argc, argv);
 }
 
 int ns_cmd_wait(int argc, char **argv)

@@ -2146,6 +2146,61 @@ static void s_on_status(s_coord_t *c, const uint8_t *rid, size_t ridlen, const n
     ns_msgb_free(&b);
 }
 
+/* RERUN: the job's definition, date and variables submitted again as a new
+ * job (docs/PROTOCOL.md); the reply is SUBMIT's. A job still running is
+ * refused: two runs of one day would race to commit. */
+static void s_on_rerun(s_coord_t *c, const uint8_t *rid, size_t ridlen, const ns_msg_t *m)
+{
+    char id[NS_PROTO_MAX_ID], dl[64] = "";
+    ns_err_t err;
+    if (ns_mp_get_strz(m->root, "job", id, sizeof id, &err)) {
+        s_reply_error(c, rid, ridlen, err.msg);
+        return;
+    }
+    ns_mp_get_strz(m->root, "deadline", dl, sizeof dl, NULL);
+    s_job_t *j = s_find_job(c, id);
+    char msg[512];
+    if (!j) {
+        snprintf(msg, sizeof msg, "no job '%s'", id);
+        s_reply_error(c, rid, ridlen, msg);
+        return;
+    }
+    if (!s_job_done(j)) {
+        snprintf(msg, sizeof msg, "job '%s' is still running: wait for it or cancel it first", id);
+        s_reply_error(c, rid, ridlen, msg);
+        return;
+    }
+    /* the variables as submitted: date and yyyymmdd, which submit adds
+     * last, are made again from the date */
+    int nv = j->nvars;
+    if (nv >= 2 && !strcmp(j->var_names[nv - 1], "yyyymmdd") &&
+        !strcmp(j->var_names[nv - 2], "date"))
+        nv -= 2;
+    ns_msgb_t b;
+    ns_msgb_init(&b, "SUBMIT", dl[0] ? 5 : 4);
+    if (dl[0])
+        ns_msgb_str(&b, "deadline", dl);
+    ns_msgb_str(&b, "jobdef", j->text);
+    ns_msgb_str(&b, "source", j->source);
+    ns_msgb_str(&b, "date", j->date);
+    ns_msgb_key(&b, "vars");
+    msgpack_pack_map(&b.pk, (size_t)nv);
+    for (int i = 0; i < nv; i++) {
+        ns_mp_str(&b.pk, j->var_names[i]);
+        ns_mp_str(&b.pk, j->var_values[i]);
+    }
+    ns_msg_t sub;
+    if (ns_msg_decode(&sub, b.sb.data, b.sb.size, true, &err)) {
+        ns_msgb_free(&b);
+        s_reply_error(c, rid, ridlen, err.msg);
+        return;
+    }
+    ns_info("job %s: rerun requested", id);
+    s_on_submit(c, rid, ridlen, &sub); /* replies with the new job's id */
+    ns_msg_free(&sub);
+    ns_msgb_free(&b);
+}
+
 /* The managed pools, for LIST (docs/PROTOCOL.md, "A pool map"). */
 static void s_pack_pools(s_coord_t *c, ns_msgb_t *b)
 {
@@ -2353,7 +2408,7 @@ static void s_preempted(s_coord_t *c, int widx)
 static bool s_client_type(const char *t)
 {
     return !strcmp(t, "SUBMIT") || !strcmp(t, "STATUS") || !strcmp(t, "CANCEL") ||
-           !strcmp(t, "LIST");
+           !strcmp(t, "LIST") || !strcmp(t, "RERUN");
 }
 
 /* roles: what the sender's key may do (ns_sec_msg_roles). */
@@ -2408,6 +2463,8 @@ static void s_on_message(s_coord_t *c, const uint8_t *rid, size_t ridlen, const 
             s_lose_worker(c, widx, "disconnected");
     } else if (!strcmp(t, "SUBMIT")) {
         s_on_submit(c, rid, ridlen, &m);
+    } else if (!strcmp(t, "RERUN")) {
+        s_on_rerun(c, rid, ridlen, &m);
     } else if (!strcmp(t, "STATUS") || !strcmp(t, "CANCEL")) {
         s_on_status(c, rid, ridlen, &m);
     } else if (!strcmp(t, "LIST")) {
