@@ -24,6 +24,7 @@ static const char s_usage[] =
     "  list                   jobs and workers\n"
     "  wait JOB               follow a job to its end\n"
     "  cancel JOB             cancel a job\n"
+    "  logs [JOB]             a local cluster's log lines, merged by time (--follow)\n"
     "data:\n"
     "  gen                    generate raw feeds\n"
     "  store ls|cat|put|rm    objects in the store (file://, s3://)\n"
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"coordinator", ns_cmd_coordinator}, {"worker", ns_cmd_worker},
         {"submit", ns_cmd_submit},           {"rerun", ns_cmd_rerun},
-        {"status", ns_cmd_status},
+        {"status", ns_cmd_status},           {"logs", ns_cmd_logs},
         {"list", ns_cmd_list},               {"wait", ns_cmd_wait},
         {"cancel", ns_cmd_cancel},           {"cluster", ns_cmd_cluster},
         {"gen", ns_cmd_gen},                 {"store", ns_cmd_store},

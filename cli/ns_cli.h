@@ -56,6 +56,7 @@ int ns_cmd_coordinator(int argc, char **argv);
 int ns_cmd_worker(int argc, char **argv);
 int ns_cmd_submit(int argc, char **argv);
 int ns_cmd_rerun(int argc, char **argv);
+int ns_cmd_logs(int argc, char **argv);
 int ns_cmd_status(int argc, char **argv);
 int ns_cmd_list(int argc, char **argv);
 int ns_cmd_wait(int argc, char **argv);

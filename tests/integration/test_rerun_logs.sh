@@ -10,6 +10,13 @@
 #     journal);
 #   - refused with a clear error: a job still running (exit 1), an unknown
 #     job (exit 1), --date or --var (exit 2, usage).
+# nightshift logs (docs/CLI.md): the coordinator's and workers' log lines
+# merged by time, prefixed with the process:
+#   - `logs JOB` prints only lines naming the job, from the coordinator and
+#     the workers, in time order, its start and end among them;
+#   - --lines N prints the last N; a job no line names exits 1;
+#   - `logs JOB --follow` prints a job's lines as they come and ends by
+#     itself once the job has ended.
 . "$(dirname "$0")/lib.sh"
 require_pg
 start_coordinator
@@ -66,6 +73,37 @@ J3=$("$NS" rerun "$J1" --quiet) || fail "rerun after the restart failed"
 manifest_content "$(uri_path "$(status_field "$J3" manifest)")" > "$T/run3.txt"
 cmp -s "$T/run1.txt" "$T/run3.txt" || fail "the rerun after the restart wrote other load files"
 
+note "logs: a job's lines from every process, in time order"
+L=(--dir "$T/logs")
+"$NS" logs "$J2" --lines 0 "${L[@]}" > "$T/logs-j2.txt" || fail "logs $J2 failed"
+[ -s "$T/logs-j2.txt" ] || fail "logs $J2 printed nothing"
+# every line that has a time names the job (lines without one continue one that does)
+grep -E '^[a-z0-9-]+ +\| [0-9]{4}-' "$T/logs-j2.txt" | grep -v -- "$J2" && fail "logs $J2 printed lines of other jobs"
+grep -q "^coordinator | .*job $J2 submitted" "$T/logs-j2.txt" || fail "logs $J2: no submit line: $(head "$T/logs-j2.txt")"
+grep -q "^coordinator | .*job $J2 succeeded" "$T/logs-j2.txt" || fail "logs $J2: no end line"
+grep -q "^worker-[0-9] *| .*$J2 .*done in" "$T/logs-j2.txt" || fail "logs $J2: no worker line: $(cat "$T/logs-j2.txt")"
+sed 's/^[^|]*| //' "$T/logs-j2.txt" | cut -c1-24 > "$T/times.txt"
+sort -c "$T/times.txt" || fail "logs $J2 is not in time order"
+[ "$(grep -c . "$T/logs-j2.txt")" -ge 6 ] || fail "logs $J2: too few lines"
+"$NS" logs "$J2" --lines 3 "${L[@]}" > "$T/logs-3.txt" || fail "logs --lines 3"
+[ "$(wc -l < "$T/logs-3.txt")" = 3 ] || fail "logs --lines 3 printed $(wc -l < "$T/logs-3.txt") lines"
+[ "$(tail -3 "$T/logs-j2.txt")" = "$(cat "$T/logs-3.txt")" ] || fail "logs --lines 3 is not the last 3 lines"
+"$NS" logs --lines 5 "${L[@]}" > "$T/logs-5.txt" || fail "logs --lines 5"
+[ "$(wc -l < "$T/logs-5.txt")" = 5 ] || fail "logs --lines 5 printed $(wc -l < "$T/logs-5.txt") lines"
+rc=0
+"$NS" logs retail_pos-19990101-000000 "${L[@]}" > /dev/null 2> "$T/e0" || rc=$?
+[ $rc = 1 ] && grep -q "no line of '$T/logs/\*.log' names" "$T/e0" || fail "logs of no job: exit $rc, $(cat "$T/e0")"
+
+note "logs --follow: a job's lines as they come, until it ends"
+J5=$("$NS" submit "$NS_SRC/jobs/retail_pos.yaml" --date $D --var raw="$RAW" --var out="$OUT" --quiet) ||
+  fail "submit failed"
+# a hang guard, not a time limit: --follow must end by itself when the job has
+timeout 300 "$NS" logs "$J5" --follow --lines 0 "${L[@]}" > "$T/follow.txt" ||
+  fail "logs --follow did not end with the job (exit $?)"
+[ "$(status_field "$J5" state)" = succeeded ] || fail "$J5 did not succeed"
+grep -q "job $J5 succeeded" "$T/follow.txt" || fail "logs --follow missed the end: $(tail -3 "$T/follow.txt")"
+grep -q "^worker-[0-9] *| .*$J5 .*done in" "$T/follow.txt" || fail "logs --follow missed the workers"
+
 note "refusals"
 rc=0
 "$NS" rerun no-such-job > /dev/null 2> "$T/e1" || rc=$?
@@ -82,7 +120,7 @@ rc=0
 "$NS" rerun "$J4" > /dev/null 2> "$T/e3" || rc=$?
 [ $rc = 1 ] && grep -q "job '$J4' is still running: wait for it or cancel it first" "$T/e3" ||
   fail "rerun of a running job: exit $rc, $(cat "$T/e3")"
-[ "$("$NS" list --json | grep -o '"id":"retail_pos-' | wc -l)" = 4 ] ||
+[ "$("$NS" list --json | grep -o '"id":"retail_pos-' | wc -l)" = 5 ] ||
   fail "a refused rerun made a job: $("$NS" list)"
 "$NS" cancel "$J4" > /dev/null || fail "cancel $J4"
 note "ok"
